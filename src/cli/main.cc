@@ -1,0 +1,33 @@
+// elfrun's entry point: parses the command line and runs one subcommand.
+#include <cstdio>
+#include <vector>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"elfrun: runs any Linux ELF program whatever its class, machine or C library, and explains why one "
+               "won't run."};
+  app.set_version_flag("--version", "elfrun " ELFRUN_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::vector<std::pair<CLI::App*, elfrun::cli::Runner>> commands;
+  auto add = [&](auto add_command) {
+    size_t before = app.get_subcommands({}).size();
+    elfrun::cli::Runner runner = add_command(app);
+    commands.emplace_back(app.get_subcommands({})[before], std::move(runner));
+  };
+  add(elfrun::cli::add_info_command);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors exit 2 (SPEC.md); --help and --version exit 0.
+    int status = app.exit(e);
+    return status == 0 ? 0 : 2;
+  }
+  for (auto& [command, runner] : commands) {
+    if (command->parsed()) return runner();
+  }
+  return 2;
+}
