@@ -10,5 +10,6 @@ namespace elfrun::cli {
 using Runner = std::function<int()>;
 
 Runner add_info_command(CLI::App& app);
+Runner add_deps_command(CLI::App& app);
 
 }  // namespace elfrun::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     commands.emplace_back(app.get_subcommands({})[before], std::move(runner));
   };
   add(elfrun::cli::add_info_command);
+  add(elfrun::cli::add_deps_command);
 
   try {
     app.parse(argc, argv);

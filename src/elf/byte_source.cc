@@ -35,23 +35,28 @@ Expected<std::unique_ptr<ByteSource>> ByteSource::open(const std::string& path) 
     ::close(fd);
     return Error{path + ": not a regular file"};
   }
+  auto source = open_fd(fd, path);
+  ::close(fd);
+  return source;
+}
+
+Expected<std::unique_ptr<ByteSource>> ByteSource::open_fd(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error{path + ": " + std::strerror(errno)};
   std::unique_ptr<ByteSource> source(new ByteSource());
   source->size_ = static_cast<uint64_t>(st.st_size);
-  if (source->size_ == 0) {
-    ::close(fd);
-    return source;
-  }
+  if (source->size_ == 0) return source;
   if (source->size_ <= std::numeric_limits<size_t>::max()) {
     void* map = ::mmap(nullptr, static_cast<size_t>(source->size_), PROT_READ, MAP_PRIVATE, fd, 0);
     if (map != MAP_FAILED) {
-      ::close(fd);
       source->map_ = static_cast<const unsigned char*>(map);
       source->owns_map_ = true;
       return source;
     }
   }
-  // Too large for this address space: keep the descriptor and read ranges on demand.
-  source->fd_ = fd;
+  // Too large for this address space: keep a descriptor and read ranges on demand.
+  source->fd_ = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (source->fd_ < 0) return Error{path + ": " + std::strerror(errno)};
   return source;
 }
 

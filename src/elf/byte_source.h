@@ -19,6 +19,9 @@ class ByteSource {
  public:
   // Opens and maps `path`. The error names the file and says what is wrong ("is a directory", errno text...).
   static Expected<std::unique_ptr<ByteSource>> open(const std::string& path);
+  // Maps an already open regular file (the caller keeps its descriptor; the fallback path reads from a dup of it).
+  // `path` only names the file in messages.
+  static Expected<std::unique_ptr<ByteSource>> open_fd(int fd, const std::string& path);
   // A source over bytes the caller keeps alive (tests, fuzzers).
   static std::unique_ptr<ByteSource> from_memory(const unsigned char* data, uint64_t size);
 

@@ -1,0 +1,201 @@
+// RootedFs: chroot-semantics path resolution for reading files inside another root.
+#include "loader/filesystem.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <vector>
+
+namespace elfrun::loader {
+
+namespace {
+
+#ifndef SYS_openat2
+#define SYS_openat2 437  // the same number on every architecture
+#endif
+
+std::string host_cwd() {
+  std::vector<char> buffer(PATH_MAX);
+  if (::getcwd(buffer.data(), buffer.size()) == nullptr) return "/";
+  return std::string(buffer.data());
+}
+
+// Walks `path` component by component from the root directory, following symlinks inside the root, the way the
+// kernel does after chroot: ".." at the root stays at the root, absolute link targets restart from the root.
+int open_in_root_by_walking(int root_fd, const std::string& path, int flags) {
+  std::vector<std::string> pending;  // components still to walk, in reverse order
+  auto push_path = [&pending](const std::string& p) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= p.size()) {
+      size_t end = p.find('/', start);
+      if (end == std::string::npos) end = p.size();
+      if (end > start) parts.push_back(p.substr(start, end - start));
+      start = end + 1;
+    }
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending.push_back(*it);
+  };
+  push_path(path);
+  std::vector<int> stack{::dup(root_fd)};  // directory fds from the root down
+  int links = 0;
+  auto close_all = [&stack]() {
+    for (int fd : stack) ::close(fd);
+  };
+  while (!pending.empty()) {
+    std::string name = pending.back();
+    pending.pop_back();
+    if (name == ".") continue;
+    if (name == "..") {
+      if (stack.size() > 1) {
+        ::close(stack.back());
+        stack.pop_back();
+      }
+      continue;
+    }
+    bool last = pending.empty();
+    char target[PATH_MAX];
+    ssize_t n = ::readlinkat(stack.back(), name.c_str(), target, sizeof target - 1);
+    if (n >= 0) {
+      if (++links > 40) {
+        close_all();
+        errno = ELOOP;
+        return -1;
+      }
+      target[n] = '\0';
+      if (target[0] == '/') {
+        while (stack.size() > 1) {
+          ::close(stack.back());
+          stack.pop_back();
+        }
+      }
+      push_path(target);
+      continue;
+    }
+    int fd = ::openat(stack.back(), name.c_str(), last ? flags : (O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (fd < 0) {
+      int saved = errno;
+      close_all();
+      errno = saved;
+      return -1;
+    }
+    if (last) {
+      close_all();
+      return fd;
+    }
+    stack.push_back(fd);
+  }
+  // The path named the root itself (or only "." and ".." components).
+  int fd = ::openat(stack.back(), ".", flags);
+  int saved = errno;
+  close_all();
+  errno = saved;
+  return fd;
+}
+
+}  // namespace
+
+RootedFs::RootedFs(std::string root) {
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root.empty() || root == "/") {
+    root_ = "/";
+    is_host_ = true;
+    cwd_ = host_cwd();
+    return;
+  }
+  root_ = std::move(root);
+  is_host_ = false;
+  cwd_ = "/";
+  root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+RootedFs::~RootedFs() {
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+std::string RootedFs::absolute(const std::string& path) const {
+  if (!path.empty() && path[0] == '/') return path;
+  if (cwd_ == "/") return "/" + path;
+  return cwd_ + "/" + path;
+}
+
+std::string RootedFs::host_path(const std::string& inside) const {
+  if (is_host_) return inside;
+  std::string absolute_path = absolute(inside);
+  return root_ + absolute_path;
+}
+
+std::optional<std::string> RootedFs::inside_path(const std::string& host) const {
+  if (is_host_) return host;
+  if (host.compare(0, root_.size(), root_) != 0) return std::nullopt;
+  if (host.size() == root_.size()) return "/";
+  if (host[root_.size()] != '/') return std::nullopt;
+  return host.substr(root_.size());
+}
+
+int RootedFs::open_fd(const std::string& path, int flags) {
+  if (is_host_) return ::open(path.c_str(), flags);
+  if (root_fd_ < 0) {
+    errno = ENOENT;
+    return -1;
+  }
+  std::string absolute_path = absolute(path);
+  struct open_how how {};
+  how.flags = static_cast<uint64_t>(flags);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd = ::syscall(SYS_openat2, root_fd_, absolute_path.c_str(), &how, sizeof how);
+  if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EAGAIN)) return static_cast<int>(fd);
+  // No openat2 (Linux before 5.6, or a seccomp filter): walk the path ourselves.
+  return open_in_root_by_walking(root_fd_, absolute_path, flags);
+}
+
+const OpenedFile& RootedFs::open(const std::string& path) {
+  auto found = cache_.find(path);
+  if (found != cache_.end()) return found->second;
+  OpenedFile result;
+  int fd = open_fd(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    result.error = errno;
+    return cache_.emplace(path, std::move(result)).first->second;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    result.error = errno;
+  } else {
+    result.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    result.size = static_cast<uint64_t>(st.st_size);
+    if (S_ISDIR(st.st_mode)) {
+      result.is_directory = true;
+    } else if (S_ISREG(st.st_mode)) {
+      auto source = elf::ByteSource::open_fd(fd, path);
+      if (source) {
+        result.bytes = std::shared_ptr<elf::ByteSource>(std::move(*source));
+      } else {
+        result.error = EIO;
+      }
+    } else {
+      result.error = EACCES;  // a FIFO or device: never read (it could block)
+    }
+  }
+  ::close(fd);
+  return cache_.emplace(path, std::move(result)).first->second;
+}
+
+bool RootedFs::is_directory(const std::string& path) {
+  int fd = open_fd(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+std::shared_ptr<elf::ByteSource> RootedFs::read_file(const std::string& path) {
+  const OpenedFile& file = open(path);
+  if (file.error != 0 || file.is_directory) return nullptr;
+  return file.bytes;
+}
+
+}  // namespace elfrun::loader
