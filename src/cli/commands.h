@@ -11,5 +11,10 @@ using Runner = std::function<int()>;
 
 Runner add_info_command(CLI::App& app);
 Runner add_deps_command(CLI::App& app);
+Runner add_run_command(CLI::App& app);
+// Splits `elfrun run ... PROGRAM ARGS...` before parsing: returns how many leading arguments CLI11 should parse; the
+// program and its arguments are kept for the run command.
+int split_run_arguments(int argc, char** argv);
+Runner add_loaders_command(CLI::App& app);
 
 }  // namespace elfrun::cli

@@ -147,7 +147,9 @@ void print_tree(const std::string& file, const Resolution& res, bool verbose) {
         continue;
       }
       std::string line = o.name == o.path ? printable(o.name) : printable(o.name) + " => " + printable(o.path);
-      if (expanded[kids[k]]) {
+      // Each object is expanded once, under the object that loaded it (the loader's breadth-first requester).
+      bool home = !o.requested_by || *o.requested_by == index;
+      if (expanded[kids[k]] || !home) {
         out(branch + styled(line, Style::dim) + "\n");
         continue;
       }

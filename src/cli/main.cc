@@ -19,9 +19,11 @@ int main(int argc, char** argv) {
   };
   add(elfrun::cli::add_info_command);
   add(elfrun::cli::add_deps_command);
+  add(elfrun::cli::add_run_command);
+  add(elfrun::cli::add_loaders_command);
 
   try {
-    app.parse(argc, argv);
+    app.parse(elfrun::cli::split_run_arguments(argc, argv), argv);
   } catch (const CLI::ParseError& e) {
     // Usage errors exit 2 (SPEC.md); --help and --version exit 0.
     int status = app.exit(e);

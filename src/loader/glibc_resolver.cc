@@ -46,7 +46,7 @@ class GlibcModel {
     target_.flags = program.header.flags;
     facts_ = machine_facts(program);
     dst_lib_ = res_.loader.lib;
-    dst_platform_ = facts_ ? std::string(facts_->platform) : std::string();
+    dst_platform_ = !context.platform.empty() ? context.platform : facts_ ? std::string(facts_->platform) : std::string();
     build_capability_subdirs();
   }
 
@@ -78,7 +78,9 @@ class GlibcModel {
     for (const std::string& preload : context_.options.preload) {
       std::optional<size_t> loaded = map_object(0, preload, /*trace=*/false, FoundBy::preload);
       if (res_.fatal_error) return;
-      if (loaded && reserved.insert(*loaded).second) search_list.push_back(*loaded);
+      if (!loaded) continue;
+      res_.edges.push_back({0, entries_[*loaded].object_index, preload});
+      if (reserved.insert(*loaded).second) search_list.push_back(*loaded);
     }
     for (size_t i = 0; i < search_list.size(); ++i) {
       size_t requester = search_list[i];

@@ -69,7 +69,11 @@ class MuslModel {
     dsos_.push_back(Dso{});
     dsos_[0].origin = context_.program_origin;
     init_system_path();
-    for (const std::string& preload : context_.options.preload) load_library(preload, 0, FoundBy::preload);
+    for (const std::string& preload : context_.options.preload) {
+      if (std::optional<size_t> loaded = load_library(preload, 0, FoundBy::preload)) {
+        res_.edges.push_back({0, *loaded, preload});
+      }
+    }
     for (size_t i = 0; i < dsos_.size(); ++i) {
       size_t object = dsos_[i].object;
       const elf::ElfObject* elf = res_.objects[object].elf.get();

@@ -1,0 +1,165 @@
+// Loader discovery: a bounded scan of the places loaders live (never a walk of the whole file system).
+#include "loader/discovery.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fnmatch.h>
+#include <map>
+
+#include "elf/elf_object.h"
+#include "loader/machine_facts.h"
+
+namespace elfrun::loader {
+
+namespace {
+
+std::vector<std::string> list_directory(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* entry = ::readdir(d)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string parent_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string base_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The directories the standard places consist of, in the order they are searched.
+std::vector<std::string> standard_directories() {
+  std::vector<std::string> dirs;
+  for (const char* dir : {"/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32"}) {
+    dirs.push_back(dir);
+  }
+  // Multiarch directories: /lib/<triplet>, /usr/lib/<triplet>.
+  for (const char* base : {"/lib", "/usr/lib"}) {
+    for (const std::string& name : list_directory(base)) {
+      if (name.find("-linux-") != std::string::npos) dirs.push_back(std::string(base) + "/" + name);
+    }
+  }
+  // Cross-toolchain roots: Debian's /usr/<triplet>/lib*, Gentoo's /usr/<arch>-<vendor>-linux-<abi>/lib*.
+  for (const std::string& name : list_directory("/usr")) {
+    if (name.find("-linux") == std::string::npos) continue;
+    std::string root = "/usr/" + name;
+    for (const char* lib : {"lib", "lib64", "lib32", "libx32"}) dirs.push_back(root + "/" + lib);
+  }
+  return dirs;
+}
+
+// A loader in <root>/lib*/ sits in a root layout: its libraries are in that root's system directories too.
+std::string root_of(const std::string& loader_path) {
+  std::string dir = parent_of(loader_path);
+  std::string base = base_of(dir);
+  if (base.rfind("lib", 0) == 0) {
+    std::string root = parent_of(dir);
+    if (root == "/usr") return "/";  // /usr/lib/ld-... belongs to the host root
+    return root;
+  }
+  return "";
+}
+
+}  // namespace
+
+bool looks_like_loader_name(const std::string& name) {
+  for (const char* pattern : {"ld-linux*.so.*", "ld64.so.*", "ld.so.1", "ld-musl-*.so.1", "ld-*.so", "ld-linux*.so"}) {
+    if (::fnmatch(pattern, name.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options) {
+  RootedFs fs("/");
+  std::vector<DiscoveredLoader> loaders;
+  std::map<FileId, size_t> by_id;
+  auto consider = [&](const std::string& path, const std::string& source, const std::vector<std::string>& dirs) {
+    const OpenedFile& file = fs.open(path);
+    if (file.error != 0 || file.is_directory || !file.bytes) return;
+    if (auto found = by_id.find(file.id); found != by_id.end()) {
+      DiscoveredLoader& known = loaders[found->second];
+      if (known.path != path && std::find(known.aliases.begin(), known.aliases.end(), path) == known.aliases.end()) {
+        known.aliases.push_back(path);
+      }
+      return;
+    }
+    auto object = elf::parse_elf(*file.bytes);
+    if (!object) return;
+    // A loader is a self-relocating shared object: no PT_INTERP, no DT_NEEDED.
+    if (object->interpreter || (object->dynamic && !object->dynamic->needed.empty())) return;
+    auto identity = identify_loader(*file.bytes, *object);
+    if (!identity || identity->flavour == Flavour::unknown) return;
+    DiscoveredLoader loader;
+    loader.path = path;
+    loader.identity = std::move(*identity);
+    loader.machine = object->header.machine;
+    loader.elf_class = object->ident.elf_class;
+    loader.data = object->ident.data;
+    loader.flags = object->header.flags;
+    if (const MachineFacts* facts = machine_facts(*object)) loader.abi = std::string(facts->abi);
+    loader.root = root_of(path);
+    loader.source = source;
+    loader.id = file.id;
+    // Its libraries: what the configuration says, else its own directory and, in a root layout other than the
+    // host's, the root's counterparts of the loader's system directories.
+    if (!dirs.empty()) {
+      loader.library_dirs = dirs;
+    } else {
+      loader.library_dirs.push_back(parent_of(path));
+      if (!loader.root.empty() && loader.root != "/") {
+        for (const std::string& system_dir : loader.identity.system_dirs) {
+          std::string dir = loader.root + system_dir;
+          if (is_directory(dir) && std::find(loader.library_dirs.begin(), loader.library_dirs.end(), dir) ==
+                                       loader.library_dirs.end()) {
+            loader.library_dirs.push_back(dir);
+          }
+        }
+      }
+    }
+    by_id.emplace(file.id, loaders.size());
+    loaders.push_back(std::move(loader));
+  };
+  auto scan = [&](const std::string& dir, const std::string& source) {
+    for (const std::string& name : list_directory(dir)) {
+      if (looks_like_loader_name(name)) consider(dir + "/" + name, source, {});
+    }
+  };
+  for (const auto& configured : options.configured) consider(configured.path, configured.source, configured.library_dirs);
+  for (const auto& [root, source] : options.configured_roots) {
+    for (const char* lib : {"/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64"}) scan(root + lib, source);
+  }
+  for (const std::string& dir : standard_directories()) scan(dir, "standard place");
+  for (const std::string& dir : options.search_dirs) {
+    std::string source = "--search " + dir;
+    scan(dir, source);
+    for (const std::string& name : list_directory(dir)) {
+      std::string sub = dir + "/" + name;
+      if (!is_directory(sub)) continue;
+      scan(sub, source);
+      for (const std::string& inner : list_directory(sub)) {
+        if (is_directory(sub + "/" + inner)) scan(sub + "/" + inner, source);
+      }
+    }
+  }
+  return loaders;
+}
+
+}  // namespace elfrun::loader

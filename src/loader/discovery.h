@@ -1,0 +1,47 @@
+// Loader discovery: the dynamic loaders a machine has, found in the standard places (/lib*, /usr/lib*, multiarch
+// directories, cross-toolchain roots such as Debian's /usr/<triplet> and Gentoo's /usr/<arch>-*-linux-*), in the
+// configuration, and under directories the user names. Each is identified from its own bytes, never executed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loader/filesystem.h"
+#include "loader/loader_identity.h"
+
+namespace elfrun::loader {
+
+struct DiscoveredLoader {
+  std::string path;                  // the first path it was found by
+  std::vector<std::string> aliases;  // other paths (symlinks, merged /usr) to the same file
+  LoaderIdentity identity;
+  uint16_t machine = 0;
+  uint8_t elf_class = 0;
+  uint8_t data = 0;
+  uint32_t flags = 0;
+  std::string abi;                         // MachineFacts::abi ("x86-64", "i386", "aarch64"...)
+  std::string root;                        // the root layout it sits in ("/", "/usr/aarch64-linux-gnu"), or ""
+  std::vector<std::string> library_dirs;   // where its libraries are: its own directory, its root's system dirs
+  std::string source;                      // "standard place", "--search DIR", "config FILE"
+  FileId id;
+};
+
+struct DiscoveryOptions {
+  std::vector<std::string> search_dirs;  // --search DIR: scanned recursively, two levels deep
+  struct ConfiguredLoader {
+    std::string path;
+    std::vector<std::string> library_dirs;
+    std::string source;
+  };
+  std::vector<ConfiguredLoader> configured;    // loaders named in the configuration
+  std::vector<std::pair<std::string, std::string>> configured_roots;  // (root, source)
+};
+
+// Every loader found, in the order of the places searched, duplicates (same file) merged.
+std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options);
+
+// True when a file name looks like a loader's: ld-linux*.so.*, ld64.so.*, ld.so.1, ld-musl-*.so.1, ld-*.so.
+bool looks_like_loader_name(const std::string& name);
+
+}  // namespace elfrun::loader

@@ -1,0 +1,42 @@
+// Turning "run this program" into one exec: the program itself when it would run as it is, else its loader (with
+// --argv0 and --library-path, never LD_LIBRARY_PATH), else qemu-user for a machine the kernel cannot run.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loader/discovery.h"
+
+namespace elfrun::run {
+
+struct RunRequest {
+  std::string program;             // as the user typed it (looked up through PATH when it has no '/')
+  std::vector<std::string> args;   // the program's arguments
+  std::optional<std::string> root;
+  std::optional<std::string> loader;
+  std::optional<std::string> library_path;
+  std::optional<std::string> argv0;
+  bool allow_setuid = false;
+  loader::DiscoveryOptions discovery;
+};
+
+struct RunPlan {
+  enum class Kind { direct, loader, qemu, refused };
+  Kind kind = Kind::refused;
+  std::string exec_path;           // the file to execve
+  std::vector<std::string> argv;   // its argv, argv[0] first
+  int refusal_status = 0;          // 127 not found, 126 cannot be executed (shell conventions)
+  std::string refusal;             // what is wrong and what to do
+  std::vector<std::string> reasons;  // why this plan, for -v
+};
+
+RunPlan plan_run(const RunRequest& request);
+
+// The argv shell-quoted, for --print: pasted into a POSIX shell it runs the same command.
+std::string shell_quote(const std::vector<std::string>& argv);
+
+// The path PATH lookup gives for a name without '/', as a shell does; nullopt when none is executable.
+std::optional<std::string> find_in_path(const std::string& name);
+
+}  // namespace elfrun::run
