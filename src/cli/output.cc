@@ -1,0 +1,87 @@
+// Terminal detection, colour and the shared error format.
+#include "cli/output.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace elfrun::cli {
+
+namespace {
+
+bool colour_for(int fd) { return ::isatty(fd) == 1 && std::getenv("NO_COLOR") == nullptr; }
+
+const char* escape_of(Style style) {
+  switch (style) {
+    case Style::bold: return "\x1b[1m";
+    case Style::dim: return "\x1b[2m";
+    case Style::red: return "\x1b[31m";
+    case Style::green: return "\x1b[32m";
+    case Style::yellow: return "\x1b[33m";
+    case Style::blue: return "\x1b[34m";
+    case Style::cyan: return "\x1b[36m";
+  }
+  return "";
+}
+
+void print_to_stderr(std::string_view file, std::string_view label, Style style, std::string_view message) {
+  std::fflush(stdout);
+  std::string prefix = file.empty() ? "elfrun: " : fmt::format("elfrun: {}: ", printable(file));
+  std::string line = fmt::format("{}{}\n", prefix, styled(fmt::format("{}{}", label, message), style, stderr_colour()));
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace
+
+bool stdout_colour() {
+  static const bool enabled = colour_for(STDOUT_FILENO);
+  return enabled;
+}
+
+bool stderr_colour() {
+  static const bool enabled = colour_for(STDERR_FILENO);
+  return enabled;
+}
+
+std::string styled(std::string_view text, Style style, bool enabled) {
+  if (!enabled) return std::string(text);
+  return fmt::format("{}{}\x1b[0m", escape_of(style), text);
+}
+
+std::string printable(std::string_view text) {
+  std::string result;
+  result.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      result.push_back(c);
+    } else if (c == '\r') {
+      result += "\\r";
+    } else if (c == '\t') {
+      result += "\\t";
+    } else if (c == '\n') {
+      result += "\\n";
+    } else {
+      result += fmt::format("\\x{:02x}", byte);
+    }
+  }
+  return result;
+}
+
+void prepare_stdout() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  if (::isatty(STDOUT_FILENO) != 1) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+}
+
+void print_error(std::string_view file, std::string_view message) { print_to_stderr(file, "", Style::red, message); }
+
+void print_error(std::string_view message) { print_to_stderr("", "", Style::red, message); }
+
+void print_warning(std::string_view file, std::string_view message) {
+  print_to_stderr(file, "warning: ", Style::yellow, message);
+}
+
+}  // namespace elfrun::cli
