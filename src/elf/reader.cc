@@ -17,6 +17,16 @@ namespace {
 // Kernel fs/binfmt_elf.c refuses a PT_INTERP longer than PATH_MAX or shorter than 2 bytes.
 constexpr uint64_t kPathMax = 4096;
 
+// Work and memory stay linear in the file size, whatever a hostile file says. Entries may name the same bytes of a
+// table over and over (a thousand DT_NEEDED at offsets 0, 1, 2... of one long string, a thousand PT_NOTE over the
+// whole file, version records that overlap): every string copied and every note area scanned is charged to a budget
+// a few times the size of what it is read from. A real file names each string a few times at most (a library in
+// DT_NEEDED and in DT_VERNEED, a version under each library that defines it), and its version records and note
+// segments do not overlap.
+constexpr uint64_t kStringCopiesPerTableByte = 8;
+constexpr uint64_t kNoteScansPerFileByte = 2;
+constexpr uint64_t kBudgetSlack = 64 * 1024;
+
 std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
 
 const char* segment_name(uint32_t type) {
@@ -44,7 +54,8 @@ class Reader {
   static constexpr std::endian E = ELFT::kOrder;
   static constexpr const char* kClassName = ELFT::kIs64 ? "ELF64" : "ELF32";
 
-  explicit Reader(const ByteSource& source) : source_(source) {}
+  explicit Reader(const ByteSource& source)
+      : source_(source), note_budget_(kNoteScansPerFileByte * source.size() + kBudgetSlack) {}
 
   Expected<ElfObject> parse() {
     object_.file_size = source_.size();
@@ -102,7 +113,11 @@ class Reader {
     uint64_t count = h.phnum;
     if (count == PN_XNUM) {
       auto zero = section_zero();
-      if (!zero) return Error{"ELF header: e_phnum is PN_XNUM (0xffff) but section header 0 cannot be read"};
+      if (!zero) {
+        return Error{fmt::format("ELF header: e_phnum is PN_XNUM (0xffff), so the count is in section header 0, but "
+                                 "there is no section header 0 to read (e_shoff {}, e_shentsize {}, file size {})",
+                                 hex(h.shoff), h.shentsize, hex(source_.size()))};
+      }
       count = zero->sh_info;
     }
     if (count == 0) return {};
@@ -114,7 +129,8 @@ class Reader {
     uint64_t table_size = count * sizeof(Phdr);
     auto table = source_.bytes(h.phoff, table_size);
     if (!table) {
-      return Error{fmt::format("program headers: e_phoff {} + {} × {} bytes is past the end of the file ({})",
+      return Error{fmt::format("program header table: e_phoff {} + {} entries × {} bytes is past the end of the file "
+                               "({})",
                                hex(h.phoff), count, sizeof(Phdr), hex(source_.size()))};
     }
     object_.program_headers.reserve(count);
@@ -133,7 +149,7 @@ class Reader {
       // only its notes are read.
       bool checked = ph.type == PT_INTERP || ph.type == PT_DYNAMIC || ph.type == PT_NOTE ||
                      (ph.type == PT_LOAD && h.type != ET_CORE);
-      if (checked && !source_.bytes(ph.offset, ph.filesz)) {
+      if (checked && !in_file(ph.offset, ph.filesz)) {
         return Error{fmt::format("{}: p_offset {} + p_filesz {} is past the end of the file ({})",
                                  program_header_label(i, ph.type), hex(ph.offset), hex(ph.filesz),
                                  hex(source_.size()))};
@@ -155,17 +171,13 @@ class Reader {
                                              h.shentsize, kClassName, sizeof(Shdr)));
       return;
     }
-    if (count > source_.size() / sizeof(Shdr)) {
-      object_.warnings.push_back(
-          fmt::format("section headers: e_shoff {} + {} × {} bytes is past the end of the file ({})", hex(h.shoff),
-                      count, sizeof(Shdr), hex(source_.size())));
-      return;
-    }
-    auto table = source_.bytes(h.shoff, count * sizeof(Shdr));
+    // The first test keeps count × sizeof(Shdr) from overflowing (count may come from section 0's 64-bit sh_size).
+    std::optional<ByteView> table;
+    if (count <= source_.size() / sizeof(Shdr)) table = source_.bytes(h.shoff, count * sizeof(Shdr));
     if (!table) {
       object_.warnings.push_back(
-          fmt::format("section headers: e_shoff {} + {} × {} bytes is past the end of the file ({})", hex(h.shoff),
-                      count, sizeof(Shdr), hex(source_.size())));
+          fmt::format("section header table: e_shoff {} + {} entries × {} bytes is past the end of the file ({})",
+                      hex(h.shoff), count, sizeof(Shdr), hex(source_.size())));
       return;
     }
     uint64_t names_index = h.shstrndx;
@@ -173,16 +185,26 @@ class Reader {
     std::optional<ByteView> names;
     if (names_index != SHN_UNDEF && names_index < count) {
       Shdr s = *table->template read<Shdr>(names_index * sizeof(Shdr));
-      if (s.sh_type != SHT_NOBITS) names = source_.bytes(s.sh_offset, s.sh_size);
-      if (!names) {
+      if (s.sh_type == SHT_NOBITS) {
         object_.warnings.push_back(fmt::format(
-            "section header {} (section names): sh_offset {} + sh_size {} is past the end of the file ({})",
-            names_index, hex(s.sh_offset), hex(s.sh_size), hex(source_.size())));
+            "section header {} (section names): its type is SHT_NOBITS, it has no contents in the file", names_index));
+      } else {
+        names = source_.bytes(s.sh_offset, s.sh_size);
+        if (!names) {
+          object_.warnings.push_back(fmt::format(
+              "section header {} (section names): sh_offset {} + sh_size {} is past the end of the file ({})",
+              names_index, hex(s.sh_offset), hex(s.sh_size), hex(source_.size())));
+        }
       }
     } else if (names_index != SHN_UNDEF) {
       object_.warnings.push_back(
           fmt::format("ELF header: e_shstrndx {} is not below the section count ({})", names_index, count));
     }
+    // Names are copied out of the names section within a budget (see kStringCopiesPerTableByte), and a name that
+    // cannot be read is reported once, with the count of the others.
+    uint64_t name_budget = names ? kStringCopiesPerTableByte * names->size() + kBudgetSlack : 0;
+    std::string bad_name;
+    uint64_t bad_names = 0;
     object_.sections.reserve(count);
     for (uint64_t i = 0; i < count; ++i) {
       Shdr s = *table->template read<Shdr>(i * sizeof(Shdr));
@@ -196,20 +218,47 @@ class Reader {
       section.info = s.sh_info;
       section.addralign = s.sh_addralign;
       section.entsize = s.sh_entsize;
-      if (names) {
-        if (auto name = names->c_string(s.sh_name)) section.name = std::string(*name);
+      if (names && name_budget > 0) {
+        // What reading the name costs: its length, or the bytes searched in vain for its NUL.
+        auto name = names->c_string(s.sh_name);
+        uint64_t scanned = name ? name->size() + 1 : s.sh_name < names->size() ? names->size() - s.sh_name : 0;
+        if (scanned > name_budget) {
+          object_.warnings.push_back(fmt::format("section header {}: its name and those after it are not read: the "
+                                                 "names read so far add up to more than {} times the section names "
+                                                 "({} bytes)",
+                                                 i, kStringCopiesPerTableByte, hex(names->size())));
+          name_budget = 0;
+        } else {
+          name_budget -= scanned;
+          if (name) {
+            section.name = std::string(*name);
+          } else if (bad_names++ == 0) {
+            bad_name = fmt::format("section header {}: sh_name {} is past the end of the section names ({} bytes) or "
+                                   "has no NUL",
+                                   i, hex(uint32_t{s.sh_name}), hex(names->size()));
+          }
+        }
       }
       if (section.type == SHT_SYMTAB) object_.has_symtab = true;
       if (section.name == ".debug_info" || section.name == ".zdebug_info") object_.has_debug_info = true;
       object_.sections.push_back(std::move(section));
     }
+    if (bad_names > 1) bad_name += fmt::format(" (and {} more sections whose names cannot be read)", bad_names - 1);
+    if (bad_names > 0) object_.warnings.push_back(std::move(bad_name));
     if (const SectionHeader* link = object_.find_section(".gnu_debuglink"); link && link->type != SHT_NOBITS) {
+      size_t index = static_cast<size_t>(link - object_.sections.data());
       auto bytes = source_.bytes(link->offset, link->size);
       auto name = bytes ? bytes->c_string(0) : std::nullopt;
       if (name) {
         object_.debuglink = std::string(*name);
+      } else if (!bytes) {
+        object_.warnings.push_back(fmt::format(
+            "section header {} (.gnu_debuglink): sh_offset {} + sh_size {} is past the end of the file ({})", index,
+            hex(link->offset), hex(link->size), hex(source_.size())));
       } else {
-        object_.warnings.push_back("section .gnu_debuglink: the file name is past the end of the file or has no NUL");
+        object_.warnings.push_back(fmt::format(
+            "section header {} (.gnu_debuglink): the debug file name has no NUL within its sh_size {} bytes", index,
+            hex(link->size)));
       }
     }
   }
@@ -221,13 +270,18 @@ class Reader {
       if (ph.type != PT_INTERP) continue;
       // Kernel fs/binfmt_elf.c: PATH_MAX at most, at least 2 bytes, and NUL-terminated in its last byte.
       if (ph.filesz > kPathMax || ph.filesz < 2) {
-        return Error{fmt::format("{}: p_filesz {} is not a path length the kernel accepts (2 to {})",
+        return Error{fmt::format("{}: p_filesz {} is not a size the kernel accepts for the interpreter path (2 to {} "
+                                 "bytes, with its NUL)",
                                  program_header_label(i, ph.type), ph.filesz, kPathMax)};
       }
-      ByteView bytes = *source_.bytes(ph.offset, ph.filesz);  // checked in read_program_headers
+      auto segment = segment_bytes(i);
+      if (!segment) return segment.error();
+      ByteView bytes = *segment;
       if (bytes.data()[bytes.size() - 1] != 0) {
-        return Error{fmt::format("{}: the interpreter path does not end with a NUL byte",
-                                 program_header_label(i, ph.type))};
+        return Error{fmt::format("{}: the interpreter path does not end with a NUL byte (its last byte, at offset {}, "
+                                 "is {})",
+                                 program_header_label(i, ph.type), hex(ph.offset + ph.filesz - 1),
+                                 hex(bytes.data()[bytes.size() - 1]))};
       }
       // As the kernel does, the path is what precedes the first NUL.
       object_.interpreter = std::string(*bytes.c_string(0));
@@ -241,8 +295,11 @@ class Reader {
     for (const ProgramHeader& ph : object_.program_headers) {
       if (ph.type != PT_LOAD) continue;
       if (address < ph.vaddr || address - ph.vaddr >= ph.filesz) continue;
-      uint64_t delta = address - ph.vaddr;
-      return source_.bytes(ph.offset + delta, ph.filesz - delta);
+      // The segment first, then the offset inside it: in a core file (whose PT_LOADs are not checked) p_offset +
+      // delta could wrap around to a wrong but valid offset.
+      auto segment = source_.bytes(ph.offset, ph.filesz);
+      if (!segment) return std::nullopt;
+      return segment->tail(address - ph.vaddr);
     }
     return std::nullopt;
   }
@@ -263,17 +320,29 @@ class Reader {
     return *bytes;
   }
 
-  Expected<std::string> dynamic_string(ByteView strtab, const char* what, uint64_t offset) const {
+  // "DT_STRSZ 0x1b", or what bounds the string table when the file has no DT_STRSZ.
+  std::string strtab_end(ByteView strtab) const {
+    if (strtab_sized_) return fmt::format("DT_STRSZ {}", hex(strtab.size()));
+    return fmt::format("the end of its PT_LOAD segment's file contents, {} bytes from DT_STRTAB", hex(strtab.size()));
+  }
+
+  Expected<std::string> dynamic_string(ByteView strtab, const std::string& what, uint64_t offset) {
     if (offset >= strtab.size()) {
-      return Error{fmt::format("dynamic section: {}: string offset {} is past DT_STRSZ ({})", what, hex(offset),
-                               hex(strtab.size()))};
+      return Error{fmt::format("dynamic section: {}: string offset {} is past the end of the string table ({})", what,
+                               hex(offset), strtab_end(strtab))};
     }
     auto text = strtab.c_string(offset);
     if (!text) {
-      return Error{fmt::format("dynamic section: {}: the string at offset {} has no terminating NUL before DT_STRSZ "
-                               "({})",
-                               what, hex(offset), hex(strtab.size()))};
+      return Error{fmt::format("dynamic section: {}: the string at offset {} has no terminating NUL before the end of "
+                               "the string table ({})",
+                               what, hex(offset), strtab_end(strtab))};
     }
+    if (text->size() >= string_budget_) {
+      return Error{fmt::format("dynamic section: {}: the strings read so far add up to more than {} times the string "
+                               "table ({}): its entries name the same bytes over and over",
+                               what, kStringCopiesPerTableByte, strtab_end(strtab))};
+    }
+    string_budget_ -= text->size() + 1;
     return std::string(*text);
   }
 
@@ -293,7 +362,9 @@ class Reader {
     if (object_.header.type != ET_CORE && !address_is_mapped(ph.vaddr)) {
       return Error{fmt::format("{}: p_vaddr {} is not inside any PT_LOAD segment", label, hex(ph.vaddr))};
     }
-    ByteView bytes = *source_.bytes(ph.offset, ph.filesz);
+    auto segment = segment_bytes(index);
+    if (!segment) return segment.error();
+    ByteView bytes = *segment;
     DynamicInfo info;
     uint64_t count = bytes.size() / sizeof(Dyn);
     bool terminated = false;
@@ -307,7 +378,9 @@ class Reader {
       info.entries.push_back(entry);
     }
     if (!terminated) {
-      return Error{fmt::format("{}: no DT_NULL among its {} entries", label, count)};
+      return Error{fmt::format("{}: the dynamic section has no DT_NULL to end it (p_filesz {} holds {} entries, none "
+                               "is DT_NULL)",
+                               label, hex(ph.filesz), count)};
     }
     std::vector<std::pair<int64_t, uint64_t>> string_entries;  // (tag, offset), in order
     for (const DynamicEntry& e : info.entries) {
@@ -345,11 +418,13 @@ class Reader {
         auto sized = strtab.subspan(0, *info.strsz);
         if (!sized) {
           return Error{fmt::format("dynamic section: DT_STRTAB {} + DT_STRSZ {} is past the end of its PT_LOAD "
-                                   "segment's file contents",
-                                   hex(*info.strtab), hex(*info.strsz))};
+                                   "segment's file contents ({} bytes from DT_STRTAB)",
+                                   hex(*info.strtab), hex(*info.strsz), hex(strtab.size()))};
         }
         strtab = *sized;
+        strtab_sized_ = true;
       }
+      string_budget_ = kStringCopiesPerTableByte * strtab.size() + kBudgetSlack;
     }
     size_t needed_index = 0;
     for (auto [tag, offset] : string_entries) {
@@ -388,36 +463,46 @@ class Reader {
     return {};
   }
 
-  // glibc elf/dl-version.c walks vn_next / vna_next until a zero link; DT_VERNEEDNUM only bounds it. Each link must
-  // move forward, so a hostile chain ends when it leaves the segment: the walk cannot loop.
+  // glibc elf/dl-version.c walks vn_next / vna_next until a zero link; DT_VERNEEDNUM only bounds it. Links are
+  // unsigned and checked against the end of the segment, so a hostile chain cannot loop (a 32-bit loader adding
+  // 0xfffffff0 would step back; here it is past the end). Records do not overlap in a real file: a chain with more
+  // records than its bytes can hold is refused, which keeps the walk linear.
   Expected<void> read_version_needs(DynamicInfo& info, ByteView strtab) {
     auto table = mapped_table("DT_VERNEED", *info.verneed);
     if (!table) return table.error();
+    const std::string end = segment_end(table->size(), "DT_VERNEED");
+    uint64_t records_left = table->size() / sizeof(Verneed<E>);  // a Vernaux has the same 16 bytes
+    auto overlapping = [&](std::string what) {
+      return Error{fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
+                               "overlap",
+                               what, end)};
+    };
     uint64_t offset = 0;
     for (size_t i = 0;; ++i) {
       auto need = table->template read<Verneed<E>>(offset);
       if (!need) {
-        return Error{fmt::format("DT_VERNEED entry {} at offset {} is past the end of its segment", i, hex(offset))};
+        return Error{fmt::format("dynamic section: DT_VERNEED entry {} at offset {} is past {}", i, hex(offset), end)};
       }
+      if (records_left-- == 0) return overlapping(fmt::format("DT_VERNEED entry {}", i));
       VersionNeed version_need;
-      auto file = dynamic_string(strtab, fmt::format("DT_VERNEED entry {} vn_file", i).c_str(), need->vn_file);
+      auto file = dynamic_string(strtab, fmt::format("DT_VERNEED entry {} vn_file", i), need->vn_file);
       if (!file) return file.error();
       version_need.file = std::move(*file);
       uint64_t aux_offset = offset;
       uint32_t aux_step = need->vn_aux;
       for (uint32_t j = 0; j < need->vn_cnt; ++j) {
         if (aux_step > table->size() - aux_offset) {
-          return Error{fmt::format("DT_VERNEED entry {} version {}: link {} is past the end of its segment", i, j,
-                                   hex(aux_step))};
+          return Error{fmt::format("dynamic section: DT_VERNEED entry {} version {}: {} {} from offset {} leads past {}",
+                                   i, j, j == 0 ? "vn_aux" : "vna_next", hex(aux_step), hex(aux_offset), end)};
         }
         aux_offset += aux_step;
         auto aux = table->template read<Vernaux<E>>(aux_offset);
         if (!aux) {
-          return Error{fmt::format("DT_VERNEED entry {} version {} at offset {} is past the end of its segment", i, j,
-                                   hex(aux_offset))};
+          return Error{fmt::format("dynamic section: DT_VERNEED entry {} version {} at offset {} is past {}", i, j,
+                                   hex(aux_offset), end)};
         }
-        auto name =
-            dynamic_string(strtab, fmt::format("DT_VERNEED entry {} version {} name", i, j).c_str(), aux->vna_name);
+        if (records_left-- == 0) return overlapping(fmt::format("DT_VERNEED entry {} version {}", i, j));
+        auto name = dynamic_string(strtab, fmt::format("DT_VERNEED entry {} version {} vna_name", i, j), aux->vna_name);
         if (!name) return name.error();
         version_need.versions.push_back({std::move(*name), aux->vna_hash, aux->vna_flags, aux->vna_other});
         if (aux->vna_next == 0) break;
@@ -426,23 +511,32 @@ class Reader {
       info.version_needs.push_back(std::move(version_need));
       if (need->vn_next == 0) break;
       if (need->vn_next > table->size() - offset) {
-        return Error{fmt::format("DT_VERNEED entry {}: vn_next {} is past the end of its segment", i,
-                                 hex(need->vn_next))};
+        return Error{fmt::format("dynamic section: DT_VERNEED entry {}: vn_next {} from offset {} leads past {}", i,
+                                 hex(need->vn_next), hex(offset), end)};
       }
       offset += need->vn_next;
     }
     return {};
   }
 
+  // The same walk over vd_next / vda_next (glibc elf/dl-version.c _dl_check_map_versions).
   Expected<void> read_version_definitions(DynamicInfo& info, ByteView strtab) {
     auto table = mapped_table("DT_VERDEF", *info.verdef);
     if (!table) return table.error();
+    const std::string end = segment_end(table->size(), "DT_VERDEF");
+    uint64_t records_left = table->size() / sizeof(Verdaux<E>);  // the smaller record: 8 bytes, a Verdef has 20
+    auto overlapping = [&](std::string what) {
+      return Error{fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
+                               "overlap",
+                               what, end)};
+    };
     uint64_t offset = 0;
     for (size_t i = 0;; ++i) {
       auto def = table->template read<Verdef<E>>(offset);
       if (!def) {
-        return Error{fmt::format("DT_VERDEF entry {} at offset {} is past the end of its segment", i, hex(offset))};
+        return Error{fmt::format("dynamic section: DT_VERDEF entry {} at offset {} is past {}", i, hex(offset), end)};
       }
+      if (records_left-- == 0) return overlapping(fmt::format("DT_VERDEF entry {}", i));
       VersionDefinition definition;
       definition.index = def->vd_ndx;
       definition.flags = def->vd_flags;
@@ -451,16 +545,17 @@ class Reader {
       uint32_t aux_step = def->vd_aux;
       for (uint32_t j = 0; j < def->vd_cnt; ++j) {
         if (aux_step > table->size() - aux_offset) {
-          return Error{fmt::format("DT_VERDEF entry {} name {}: link {} is past the end of its segment", i, j,
-                                   hex(aux_step))};
+          return Error{fmt::format("dynamic section: DT_VERDEF entry {} name {}: {} {} from offset {} leads past {}", i,
+                                   j, j == 0 ? "vd_aux" : "vda_next", hex(aux_step), hex(aux_offset), end)};
         }
         aux_offset += aux_step;
         auto aux = table->template read<Verdaux<E>>(aux_offset);
         if (!aux) {
-          return Error{fmt::format("DT_VERDEF entry {} name {} at offset {} is past the end of its segment", i, j,
-                                   hex(aux_offset))};
+          return Error{fmt::format("dynamic section: DT_VERDEF entry {} name {} at offset {} is past {}", i, j,
+                                   hex(aux_offset), end)};
         }
-        auto name = dynamic_string(strtab, fmt::format("DT_VERDEF entry {} name {}", i, j).c_str(), aux->vda_name);
+        if (records_left-- == 0) return overlapping(fmt::format("DT_VERDEF entry {} name {}", i, j));
+        auto name = dynamic_string(strtab, fmt::format("DT_VERDEF entry {} name {} vda_name", i, j), aux->vda_name);
         if (!name) return name.error();
         definition.names.push_back(std::move(*name));
         if (aux->vda_next == 0) break;
@@ -469,12 +564,17 @@ class Reader {
       info.version_definitions.push_back(std::move(definition));
       if (def->vd_next == 0) break;
       if (def->vd_next > table->size() - offset) {
-        return Error{fmt::format("DT_VERDEF entry {}: vd_next {} is past the end of its segment", i,
-                                 hex(def->vd_next))};
+        return Error{fmt::format("dynamic section: DT_VERDEF entry {}: vd_next {} from offset {} leads past {}", i,
+                                 hex(def->vd_next), hex(offset), end)};
       }
       offset += def->vd_next;
     }
     return {};
+  }
+
+  // "the end of its PT_LOAD segment's file contents (0x2c bytes from DT_VERNEED)"
+  static std::string segment_end(uint64_t size, const char* tag) {
+    return fmt::format("the end of its PT_LOAD segment's file contents ({} bytes from {})", hex(size), tag);
   }
 
   Expected<void> read_notes() {
@@ -483,8 +583,11 @@ class Reader {
     for (size_t i = 0; i < phdrs.size(); ++i) {
       if (phdrs[i].type != PT_NOTE) continue;
       any_segment = true;
-      ByteView bytes = *source_.bytes(phdrs[i].offset, phdrs[i].filesz);
-      if (auto r = read_note_area(bytes, phdrs[i].align, program_header_label(i, PT_NOTE)); !r) return r.error();
+      std::string label = program_header_label(i, PT_NOTE);
+      if (!take_note_budget(phdrs[i].filesz, label)) break;
+      auto bytes = segment_bytes(i);
+      if (!bytes) return bytes.error();
+      if (auto r = read_note_area(*bytes, phdrs[i].align, label); !r) return r.error();
     }
     if (any_segment) return {};
     for (size_t i = 0; i < object_.sections.size(); ++i) {
@@ -497,9 +600,23 @@ class Reader {
                                                hex(s.offset), hex(s.size), hex(source_.size())));
         continue;
       }
+      if (!take_note_budget(s.size, label)) break;
       if (auto r = read_note_area(*bytes, s.addralign, label); !r) object_.warnings.push_back(r.error().message);
     }
     return {};
+  }
+
+  // Charges a note area to the budget. When the areas scanned so far cover the file more than twice over, this one
+  // and the rest are skipped, with one warning.
+  bool take_note_budget(uint64_t size, const std::string& label) {
+    if (size > note_budget_) {
+      object_.warnings.push_back(fmt::format("{} and the notes after it are not read: the note areas before it "
+                                             "already cover the file {} times over (they overlap)",
+                                             label, kNoteScansPerFileByte));
+      return false;
+    }
+    note_budget_ -= size;
+    return true;
   }
 
   // glibc elf/dl-load.c and the kernel align the name and descriptor to 8 bytes in an 8-aligned note segment
@@ -518,13 +635,15 @@ class Reader {
       uint64_t desc_size = header->n_descsz;
       uint64_t name_offset = offset + sizeof(Nhdr<E>);
       uint64_t left = area.size() - name_offset;
-      uint64_t name_padded = pad(name_size);  // n_namesz < 2^32: no overflow
+      // The descriptor starts at the note's start + 12 + n_namesz rounded up to the alignment (glibc
+      // include/elf.h ELF_NOTE_DESC_OFFSET): with 8-byte alignment "GNU\0" needs no padding after the 12-byte header.
+      uint64_t name_padded = pad(sizeof(Nhdr<E>) + name_size) - sizeof(Nhdr<E>);  // n_namesz < 2^32: no overflow
       if (name_padded > left || pad(desc_size) > left - name_padded) {
         // The last note of an area may be unpadded: accept exactly-sized data.
         if (!(name_padded <= left && desc_size <= left - name_padded)) {
-          return Error{fmt::format("{}: note {}: n_namesz {} + n_descsz {} is past the end of the notes ({} bytes "
-                                   "left)",
-                                   label, i, hex(name_size), hex(desc_size), left)};
+          return Error{fmt::format("{}: note {} at offset {}: n_namesz {} + n_descsz {} is past the end of the notes "
+                                   "({} bytes left after its 12-byte header)",
+                                   label, i, hex(offset), hex(name_size), hex(desc_size), left)};
         }
       }
       ByteView name = *area.subspan(name_offset, name_size);
@@ -587,8 +706,29 @@ class Reader {
     }
   }
 
+  // True when [offset, offset + length) lies in the file. Checks without reading: in the pread fallback,
+  // source_.bytes() would read (and keep) the whole range.
+  bool in_file(uint64_t offset, uint64_t length) const {
+    return offset <= source_.size() && length <= source_.size() - offset;
+  }
+
+  // The file contents of a program header that read_program_headers checked against the file size. Only the pread
+  // fallback can fail here (an I/O error, or a segment too large to read into memory at once).
+  Expected<ByteView> segment_bytes(size_t index) const {
+    const ProgramHeader& ph = object_.program_headers[index];
+    auto bytes = source_.bytes(ph.offset, ph.filesz);
+    if (!bytes) {
+      return Error{fmt::format("{}: its {} bytes at p_offset {} cannot be read", program_header_label(index, ph.type),
+                               hex(ph.filesz), hex(ph.offset))};
+    }
+    return *bytes;
+  }
+
   const ByteSource& source_;
   ElfObject object_;
+  uint64_t string_budget_ = 0;  // bytes the dynamic section's strings may still copy
+  uint64_t note_budget_;        // bytes of note areas that may still be scanned
+  bool strtab_sized_ = false;   // DT_STRSZ bounds the string table (else the end of its PT_LOAD segment does)
 };
 
 }  // namespace

@@ -1,0 +1,47 @@
+// libFuzzer target over the ELF reader: any byte string goes through parse_elf exactly as a file would
+// (ByteSource::from_memory), and what comes back is checked for the promises the reader makes to its callers.
+// The same entry point is linked into fuzz_replay, which runs every file of fuzz/corpus under ctest.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include "elf/byte_source.h"
+#include "elf/elf_object.h"
+
+namespace {
+
+// A broken promise is a bug in the reader: abort so that libFuzzer (or ctest) reports the input.
+void require(bool condition) {
+  if (!condition) std::abort();
+}
+
+void check_object(const elfrun::elf::ElfObject& object, uint64_t size) {
+  require(object.file_size == size);
+  require(object.ident.elf_class == 1 || object.ident.elf_class == 2);
+  if (object.interpreter) require(object.interpreter->size() < 4096);
+  for (const auto& ph : object.program_headers) {
+    // The segments the reader follows were checked against the file size.
+    if (ph.type == 3 /* PT_INTERP */ || ph.type == 2 /* PT_DYNAMIC */ || ph.type == 4 /* PT_NOTE */) {
+      require(ph.offset <= size && ph.filesz <= size - ph.offset);
+    }
+  }
+  if (object.dynamic) {
+    for (const auto& entry : object.dynamic->entries) require(entry.tag != 0);  // DT_NULL ends the list
+    for (const auto& name : object.dynamic->needed) require(name.size() < size);
+  }
+  if (object.notes.build_id) require(object.notes.build_id->size() < size);
+  for (const auto& warning : object.warnings) require(!warning.empty());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto source = elfrun::elf::ByteSource::from_memory(data, size);
+  auto object = elfrun::elf::parse_elf(*source);
+  if (object) {
+    check_object(*object, size);
+  } else {
+    require(!object.error().message.empty());
+  }
+  return 0;
+}
