@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace elfrun::loader {
 
 namespace {
@@ -53,6 +55,21 @@ CandidateCheck check_candidate(const elf::ByteSource& bytes, const LoadTarget& t
                            : e[EI_CLASS] == ELFCLASS32 ? "wrong ELF class: ELFCLASS32"
                                                        : fmt::format("wrong ELF class: {}", e[EI_CLASS])};
   }
+  const bool big = target.data == ELFDATA2MSB;
+  // Debian 12's ld.so (glibc 2.36-9+deb12u14; seen in its machine code and by experiment, not in upstream's
+  // elf/dl-load.c) checks e_machine, read in its own byte order, right after the class when e_ident is not what it
+  // expects: a big-endian s390x or ppc64 library on an x86-64 search path is skipped like a wrong machine, and only a
+  // file whose e_machine still matches stops the loader with the byte-order (or OS ABI, padding...) message.
+  const bool ident_ok = e[EI_DATA] == target.data && e[EI_VERSION] == EV_CURRENT &&
+                        (e[EI_OSABI] == ELFOSABI_SYSV || e[EI_OSABI] == ELFOSABI_GNU) &&
+                        (e[EI_ABIVERSION] == 0 || (e[EI_OSABI] == ELFOSABI_GNU && e[EI_ABIVERSION] < kLibcAbiMax)) &&
+                        std::all_of(e + EI_PAD, e + EI_NIDENT, [](unsigned char c) { return c == 0; });
+  if (!ident_ok && !machine_matches(read16(e + 18, big), read32(e + (is64 ? 48 : 36), big), target)) {
+    return {Verdict::skip, e[EI_DATA] != target.data
+                               ? fmt::format("wrong byte order and machine: {}-endian, e_machine {:#x} as read",
+                                             e[EI_DATA] == ELFDATA2MSB ? "big" : "little", read16(e + 18, big))
+                               : fmt::format("wrong machine: e_machine {}", read16(e + 18, big))};
+  }
   if (e[EI_DATA] != target.data) {
     return {Verdict::fatal, target.data == ELFDATA2MSB ? "ELF file data encoding not big-endian"
                                                         : "ELF file data encoding not little-endian"};
@@ -67,7 +84,6 @@ CandidateCheck check_candidate(const elf::ByteSource& bytes, const LoadTarget& t
   for (int i = EI_PAD; i < EI_NIDENT; ++i) {
     if (e[i] != 0) return {Verdict::fatal, "nonzero padding in e_ident"};
   }
-  const bool big = target.data == ELFDATA2MSB;
   // e_type at 16, e_machine at 18, e_version at 20 in both classes; e_flags and e_phentsize depend on the class.
   uint16_t type = read16(e + 16, big);
   uint16_t machine = read16(e + 18, big);

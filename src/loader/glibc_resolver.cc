@@ -217,7 +217,9 @@ class GlibcModel {
     const OpenedFile& file = context_.fs.open(path);
     if (file.error != 0) return std::nullopt;
     if (file.is_directory) {
-      res_.fatal_error = path + ": cannot read file data: Is a directory";
+      // open() succeeds, read() fails with EISDIR; the loader's own __strerror_r (elf/dl-minimal.c) knows only six
+      // errno values and prints the others as "Error N" (EISDIR is 21 on every Linux machine).
+      res_.fatal_error = path + ": cannot read file data: Error 21";
       return std::nullopt;
     }
     CandidateCheck check = check_candidate(*file.bytes, target_);

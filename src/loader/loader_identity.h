@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "elf/byte_source.h"
@@ -20,7 +21,8 @@ struct LoaderIdentity {
   std::string version;                   // "2.36" (glibc), "1.2.3" (musl); empty when not found
   std::vector<std::string> system_dirs;  // glibc's SYSTEM_DIRS in order, without trailing '/':
                                          // {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"}
-  std::string lib;                       // $LIB: notdir of the first system directory ("x86_64-linux-gnu", "lib64")
+  std::string lib;                       // $LIB (DL_DST_LIB): upstream notdir of the first system directory
+                                         // ("lib64"); Debian's multiarch loaders: "lib/x86_64-linux-gnu"
   std::vector<std::string> hwcaps_subdirs;  // glibc-hwcaps names present in the loader, best first
   bool has_argv0 = false;                // glibc >= 2.33 (--argv0); musl's loader takes --argv0 too (1.1.?+)
   bool has_library_path = false;         // --library-path option
@@ -30,6 +32,10 @@ struct LoaderIdentity {
   uint8_t elf_class = 0;
   // Facts that did not come from the loader but from the per-machine table, said so to the user.
   bool from_fallback_table = false;
+  // Added by loader-facts:
+  bool version_is_lower_bound = false;  // no banner (glibc < 2.33): version is the highest GLIBC_ version defined
+  std::string musl_arch;                // musl: LDSO_ARCH from its "musl libc (x86_64)" banner
+  std::string musl_path_file;           // musl: "/etc/ld-musl-x86_64.path" (before the prefix musl_path_file() adds)
 };
 
 // Identifies the loader whose bytes and parsed object are given. A file that is not a loader (has PT_INTERP, or
@@ -40,5 +46,14 @@ Expected<LoaderIdentity> identify_loader(const elf::ByteSource& source, const el
 // What to assume when the program's loader cannot be found or read: the usual glibc facts for its machine
 // (from_fallback_table set).
 LoaderIdentity fallback_identity(const elf::ElfObject& program);
+
+// Added by loader-facts. musl ldso/dynlink.c: the path file a musl loader named `loader_path` (its PT_INTERP as the
+// program gives it) reads: the path up to the slash before its last directory, then /etc/ld-musl-ARCH.path.
+std::string musl_path_file(const LoaderIdentity& identity, std::string_view loader_path);
+
+// The system search path of that musl loader with `root` as '/': the path file's elements (split at ':' and
+// newlines) when it exists, none when it exists but cannot be read, else the loader's built-in default.
+std::vector<std::string> musl_system_dirs(const LoaderIdentity& identity, const std::string& root,
+                                          std::string_view loader_path);
 
 }  // namespace elfrun::loader

@@ -27,6 +27,12 @@ struct MachineFacts {
   std::string_view qemu;           // qemu-user binary: "qemu-aarch64"
   std::string_view platform;       // the usual AT_PLATFORM: "x86_64", "i686", "aarch64", "v7l"...
   std::vector<std::string_view> hwcaps_subdirs;  // glibc-hwcaps names, best first: "x86-64-v4", ..., "power10", ...
+  // Added by loader-facts: which objects the row describes, and the whole _dl_cache_check_flags rule.
+  uint32_t e_flags_mask = 0;   // the row matches when (e_flags & e_flags_mask) == e_flags_value
+  uint32_t e_flags_value = 0;
+  // Every cache entry flags value this ABI's loader accepts (_dl_cache_check_flags): {0x303} for x86-64,
+  // {1, 3} for i386 (generic), {0x903, 3} for armhf (cache_flags alone cannot tell armhf from i386 or armel).
+  std::vector<int32_t> cache_accepted_flags;
 };
 
 // The facts for an ELF object (by machine, class, byte order and e_flags ABI bits); nullptr when unknown.
@@ -35,5 +41,11 @@ const MachineFacts* machine_facts(uint16_t machine, uint8_t elf_class, elf::Byte
 
 // Every entry of the table (for loader discovery and tests).
 const std::vector<MachineFacts>& all_machine_facts();
+
+// The first row whose abi is `abi` ("x86-64", "armhf"...); nullptr when none.
+const MachineFacts* machine_facts_by_abi(std::string_view abi);
+
+// True when the loader of this ABI accepts a cache entry with these flags (glibc's _dl_cache_check_flags).
+bool cache_flags_accepted(const MachineFacts& facts, int32_t flags);
 
 }  // namespace elfrun::loader

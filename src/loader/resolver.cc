@@ -115,7 +115,7 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
   } else if (facts) {
     res.loader_path = std::string(facts->glibc_loader);
   }
-  ResolverContext context{options_, fs_, {}, {}, {}, nullptr, {}, {}, {}, {}};
+  ResolverContext context{options_, fs_, {}, {}, {}, nullptr, {}, {}, {}, {}, {}};
   context.parse = [this](const OpenedFile& f) { return impl_->parse(f); };
   if (!res.loader_path.empty()) {
     const OpenedFile& loader_file = fs_.open(res.loader_path);
@@ -192,13 +192,21 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
     }
   }
   context.cache_query.active_hwcaps = context.active_hwcaps;
-  if (native_x86 && res.loader.has_legacy_hwcaps) {
-    // glibc < 2.37 sysdeps/x86/dl-hwcap.h: HWCAP_X86_SSE2 (i386), HWCAP_X86_64, HWCAP_X86_AVX512_1 (x86-64).
-    if (elf.header.machine == EM_386) {
-      context.legacy_hwcap_names = {"sse2"};
-    } else if (elf.header.machine == EM_X86_64 && elf.is_64()) {
-      context.legacy_hwcap_names = {"x86_64"};
-      if (host_x86_isa_levels() & 8) context.legacy_hwcap_names.push_back("avx512_1");
+  if (native_x86) {
+    // glibc 2.36 sysdeps/x86/cpu-features.c init_cpu_features sets dl_platform ($PLATFORM, the legacy platform
+    // subdirectory) to "haswell" or "xeon_phi" on Intel CPUs only, "i686" / "i586" for i386; else AT_PLATFORM stays.
+    X86CpuFacts cpu = host_x86_cpu_facts();
+    if (elf.header.machine == EM_X86_64 && cpu.x86_64_platform != nullptr) context.platform = cpu.x86_64_platform;
+    if (elf.header.machine == EM_386 && (cpu.i686 || cpu.i586)) context.platform = cpu.i686 ? "i686" : "i586";
+    if (res.loader.has_legacy_hwcaps) {
+      // glibc < 2.37 sysdeps/x86/dl-hwcap.h: HWCAP_X86_SSE2 (i386), HWCAP_X86_64, HWCAP_X86_AVX512_1 (x86-64);
+      // the same file's init_cpu_features sets HWCAP_X86_AVX512_1 on Intel CPUs only (not from the ISA level).
+      if (elf.header.machine == EM_386) {
+        if (cpu.sse2) context.legacy_hwcap_names = {"sse2"};
+      } else if (elf.header.machine == EM_X86_64 && elf.is_64()) {
+        context.legacy_hwcap_names = {"x86_64"};
+        if (cpu.x86_64_hwcap & 4) context.legacy_hwcap_names.push_back("avx512_1");  // HWCAP_X86_AVX512_1
+      }
     }
   }
   run_glibc_model(context, res, elf);

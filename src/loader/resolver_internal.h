@@ -21,6 +21,7 @@ struct ResolverContext {
   CacheQuery cache_query;
   std::vector<std::string> active_hwcaps;           // glibc-hwcaps subdirectories in use, best first
   std::vector<std::string> legacy_hwcap_names;      // glibc < 2.37 legacy hwcap names, lowest bit first
+  std::string platform;  // the loader's dl_platform when the host CPU decides it; empty: the machine's AT_PLATFORM
   std::function<Expected<std::shared_ptr<const elf::ElfObject>>(const OpenedFile&)> parse;
 };
 

@@ -1,0 +1,74 @@
+# Shared shell helpers for the integration cases (POSIX sh: ctest runs each case with `sh`). Source it:
+#     . "$source_dir/tests/cases/lib/case.sh"
+# It sets source_dir, build_dir and elfrun (from ELFRUN_SOURCE_DIR, ELFRUN_BUILD_DIR, ELFRUN, which ctest gives) and
+# defines:
+#     case_skip WHY           "skipped: WHY", exit 77 (under CI=true a skip is a failure: exit 1)
+#     case_need_tools T...    case_skip unless every tool is on PATH (or is an executable path)
+#     case_need_root WHAT     case_skip unless running as root
+#     case_need_elfrun        FAIL unless the built elfrun exists
+#     case_with_proc ROOT CMD...  runs CMD with ROOT/proc mounted, as on a real system, and unmounted afterwards
+#     case_fail MESSAGE       prints "FAIL: MESSAGE" and counts it in $case_failures
+
+: "${source_dir:=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}}"
+: "${build_dir:=${ELFRUN_BUILD_DIR:-$source_dir/build/default}}"
+: "${elfrun:=${ELFRUN:-$build_dir/elfrun}}"
+case_failures=0
+
+case_skip() {
+  echo "skipped: $*"
+  if [ "${CI:-}" = true ]; then
+    echo "FAIL: under CI=true nothing may be skipped ($*)"
+    exit 1
+  fi
+  exit 77
+}
+
+case_need_tools() {
+  for case_tool in "$@"; do
+    command -v "$case_tool" >/dev/null 2>&1 ||
+      case_skip "$case_tool is not installed (scripts/bootstrap installs what the cases need)"
+  done
+}
+
+case_need_root() {
+  [ "$(id -u)" -eq 0 ] || case_skip "$1 needs root"
+}
+
+case_need_elfrun() {
+  if [ ! -x "$elfrun" ]; then
+    echo "FAIL: no elfrun binary at $elfrun (build it first)"
+    exit 1
+  fi
+}
+
+case_fail() {
+  echo "FAIL: $*"
+  case_failures=$((case_failures + 1))
+}
+
+# case_with_proc ROOT COMMAND [ARGS...]: a chroot into ROOT sees /proc as on a real system. In a private mount
+# namespace (unshare) the mount is invisible to everyone else and cannot outlive the command; without unshare it is
+# mounted in place, unmounted by a trap, and left alone when someone else had already mounted it.
+case_with_proc() {
+  case_root=$1
+  shift
+  if command -v unshare >/dev/null 2>&1 && unshare --mount --propagation private true 2>/dev/null; then
+    unshare --mount --propagation private sh -c '
+      root=$1; shift
+      mount -t proc proc "$root/proc" || exit 125
+      trap "umount \"$root/proc\" 2>/dev/null" EXIT
+      "$@"' case_with_proc "$case_root" "$@"
+    return $?
+  fi
+  if mountpoint -q "$case_root/proc"; then
+    "$@"
+    return $?
+  fi
+  mount -t proc proc "$case_root/proc" || return 125
+  trap 'umount "$case_root/proc" 2>/dev/null' EXIT INT TERM
+  "$@"
+  case_status=$?
+  umount "$case_root/proc" 2>/dev/null
+  trap - EXIT INT TERM
+  return $case_status
+}
