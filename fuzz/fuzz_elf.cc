@@ -1,12 +1,15 @@
-// libFuzzer target over the ELF reader: any byte string goes through parse_elf exactly as a file would
-// (ByteSource::from_memory), and what comes back is checked for the promises the reader makes to its callers.
-// The same entry point is linked into fuzz_replay, which runs every file of fuzz/corpus under ctest.
+// libFuzzer target over the ELF reader and `info`: any byte string goes through parse_elf exactly as a file would
+// (ByteSource::from_memory), and what comes back is checked for the promises the reader makes to its callers; then
+// through identify(), the library side of `elfrun info`, without looking at the filesystem (no prober), as info
+// would see the same bytes. The same entry point is linked into fuzz_replay, which runs every file of fuzz/corpus
+// under ctest.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
+#include "elf/identify.h"
 
 namespace {
 
@@ -42,6 +45,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_object(*object, size);
   } else {
     require(!object.error().message.empty());
+  }
+  auto report = elfrun::elf::identify(*source, "fuzz-input");
+  if (report) {
+    require(report->path == "fuzz-input");
+    // An ELF file is parsed by the same reader: identify fails exactly when parse_elf fails on an ELF file.
+    require(report->elf.has_value() == object.has_value());
+    (void)elfrun::elf::kind_name(report->kind);
+  } else {
+    require(!report.error().message.empty());
   }
   return 0;
 }

@@ -16,5 +16,6 @@ Runner add_run_command(CLI::App& app);
 // program and its arguments are kept for the run command.
 int split_run_arguments(int argc, char** argv);
 Runner add_loaders_command(CLI::App& app);
+Runner add_why_command(CLI::App& app);
 
 }  // namespace elfrun::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add(elfrun::cli::add_deps_command);
   add(elfrun::cli::add_run_command);
   add(elfrun::cli::add_loaders_command);
+  add(elfrun::cli::add_why_command);
 
   try {
     app.parse(elfrun::cli::split_run_arguments(argc, argv), argv);

@@ -59,6 +59,15 @@ int run_run(const RunOptions& options) {
     return plan.refusal_status;
   }
   if (options.print) {
+    // A direct exec with an argv[0] other than the file's own path: a POSIX shell cannot say that except through
+    // `exec -a` (bash, ksh, zsh, busybox sh).
+    if (plan.kind == run::RunPlan::Kind::direct && plan.argv[0] != request.program) {
+      std::vector<std::string> words = {"exec", "-a", plan.argv[0], plan.exec_path};
+      words.insert(words.end(), plan.argv.begin() + 1, plan.argv.end());
+      out(run::shell_quote(words) + "\n");
+      std::fflush(stdout);
+      return 0;
+    }
     out(run::shell_quote(plan.argv) + "\n");
     std::fflush(stdout);
     return 0;

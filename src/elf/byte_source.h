@@ -22,6 +22,9 @@ class ByteSource {
   // Maps an already open regular file (the caller keeps its descriptor; the fallback path reads from a dup of it).
   // `path` only names the file in messages.
   static Expected<std::unique_ptr<ByteSource>> open_fd(int fd, const std::string& path);
+  // The same, but mapped whatever the size (small files are not copied into memory): for a caller that keeps many
+  // sources alive and gives their pages back with release_resident_pages (the resolver's file cache).
+  static Expected<std::unique_ptr<ByteSource>> map_fd(int fd, const std::string& path);
   // A source over bytes the caller keeps alive (tests, fuzzers).
   static std::unique_ptr<ByteSource> from_memory(const unsigned char* data, uint64_t size);
 
@@ -40,14 +43,21 @@ class ByteSource {
   // The whole file when it is mapped; used by scanners that look at every byte (loader identification).
   std::optional<ByteView> whole() const;
 
+  // Gives the pages of the map that reading touched back to the page cache (madvise MADV_DONTNEED: a later read
+  // faults them in again, with the same bytes). For callers that keep many sources open after reading them once,
+  // such as the resolver's cache of every library of a system, so that resident memory stays that of one file.
+  void release_resident_pages() const;
+
  private:
   ByteSource() = default;
+  static Expected<std::unique_ptr<ByteSource>> map_or_read(int fd, const std::string& path, uint64_t size,
+                                                           bool read_small_files = true);
 
   const unsigned char* map_ = nullptr;  // whole file, when mapped
   uint64_t size_ = 0;
   bool owns_map_ = false;
   int fd_ = -1;  // kept open only in the pread fallback
-  mutable std::deque<std::vector<unsigned char>> buffers_;
+  mutable std::deque<std::unique_ptr<unsigned char[]>> buffers_;  // read, not mapped, bytes
 };
 
 }  // namespace elfrun::elf

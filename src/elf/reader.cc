@@ -4,7 +4,6 @@
 // mapped through PT_LOAD with p_filesz respected. Section headers are only a fallback (notes of a relocatable file,
 // strip state, debuglink) and their problems are warnings.
 #include <elf.h>
-
 #include <fmt/format.h>
 
 #include "elf/elf_object.h"
@@ -72,8 +71,8 @@ class Reader {
   Expected<void> read_header() {
     auto bytes = source_.bytes(0, sizeof(Ehdr));
     if (!bytes) {
-      return Error{fmt::format("ELF header: the file has {} bytes, an {} header needs {}", source_.size(),
-                               kClassName, sizeof(Ehdr))};
+      return Error{fmt::format("ELF header: the file has {} bytes, an {} header needs {}", source_.size(), kClassName,
+                               sizeof(Ehdr))};
     }
     Ehdr ehdr = *bytes->template read<Ehdr>(0);
     Ident& ident = object_.ident;
@@ -114,24 +113,26 @@ class Reader {
     if (count == PN_XNUM) {
       auto zero = section_zero();
       if (!zero) {
-        return Error{fmt::format("ELF header: e_phnum is PN_XNUM (0xffff), so the count is in section header 0, but "
-                                 "there is no section header 0 to read (e_shoff {}, e_shentsize {}, file size {})",
-                                 hex(h.shoff), h.shentsize, hex(source_.size()))};
+        return Error{
+            fmt::format("ELF header: e_phnum is PN_XNUM (0xffff), so the count is in section header 0, but "
+                        "there is no section header 0 to read (e_shoff {}, e_shentsize {}, file size {})",
+                        hex(h.shoff), h.shentsize, hex(source_.size()))};
       }
       count = zero->sh_info;
     }
     if (count == 0) return {};
     if (h.phentsize != sizeof(Phdr)) {
-      return Error{fmt::format("ELF header: e_phentsize {} is not the size of an {} program header ({})",
-                               h.phentsize, kClassName, sizeof(Phdr))};
+      return Error{fmt::format("ELF header: e_phentsize {} is not the size of an {} program header ({})", h.phentsize,
+                               kClassName, sizeof(Phdr))};
     }
     // count < 2^32 and sizeof(Phdr) <= 56: the product cannot overflow 64 bits.
     uint64_t table_size = count * sizeof(Phdr);
     auto table = source_.bytes(h.phoff, table_size);
     if (!table) {
-      return Error{fmt::format("program header table: e_phoff {} + {} entries × {} bytes is past the end of the file "
-                               "({})",
-                               hex(h.phoff), count, sizeof(Phdr), hex(source_.size()))};
+      return Error{
+          fmt::format("program header table: e_phoff {} + {} entries × {} bytes is past the end of the file "
+                      "({})",
+                      hex(h.phoff), count, sizeof(Phdr), hex(source_.size()))};
     }
     object_.program_headers.reserve(count);
     for (uint64_t i = 0; i < count; ++i) {
@@ -223,19 +224,21 @@ class Reader {
         auto name = names->c_string(s.sh_name);
         uint64_t scanned = name ? name->size() + 1 : s.sh_name < names->size() ? names->size() - s.sh_name : 0;
         if (scanned > name_budget) {
-          object_.warnings.push_back(fmt::format("section header {}: its name and those after it are not read: the "
-                                                 "names read so far add up to more than {} times the section names "
-                                                 "({} bytes)",
-                                                 i, kStringCopiesPerTableByte, hex(names->size())));
+          object_.warnings.push_back(
+              fmt::format("section header {}: its name and those after it are not read: the "
+                          "names read so far add up to more than {} times the section names "
+                          "({} bytes)",
+                          i, kStringCopiesPerTableByte, hex(names->size())));
           name_budget = 0;
         } else {
           name_budget -= scanned;
           if (name) {
             section.name = std::string(*name);
           } else if (bad_names++ == 0) {
-            bad_name = fmt::format("section header {}: sh_name {} is past the end of the section names ({} bytes) or "
-                                   "has no NUL",
-                                   i, hex(uint32_t{s.sh_name}), hex(names->size()));
+            bad_name = fmt::format(
+                "section header {}: sh_name {} is past the end of the section names ({} bytes) or "
+                "has no NUL",
+                i, hex(uint32_t{s.sh_name}), hex(names->size()));
           }
         }
       }
@@ -268,20 +271,31 @@ class Reader {
     for (size_t i = 0; i < phdrs.size(); ++i) {
       const ProgramHeader& ph = phdrs[i];
       if (ph.type != PT_INTERP) continue;
+      // A separate debug-info file (objcopy --only-keep-debug) keeps the program headers but not the contents:
+      // the file has an interpreter, whose name is not in it. `file` says "interpreter *empty*".
+      if (ph.filesz == 0) {
+        object_.warnings.push_back(
+            fmt::format("{}: p_filesz is 0: the interpreter path is not in the file (as in a "
+                        "separate debug-info file)",
+                        program_header_label(i, ph.type)));
+        object_.interpreter = std::string();
+        return {};
+      }
       // Kernel fs/binfmt_elf.c: PATH_MAX at most, at least 2 bytes, and NUL-terminated in its last byte.
       if (ph.filesz > kPathMax || ph.filesz < 2) {
-        return Error{fmt::format("{}: p_filesz {} is not a size the kernel accepts for the interpreter path (2 to {} "
-                                 "bytes, with its NUL)",
-                                 program_header_label(i, ph.type), ph.filesz, kPathMax)};
+        return Error{
+            fmt::format("{}: p_filesz {} is not a size the kernel accepts for the interpreter path (2 to {} "
+                        "bytes, with its NUL)",
+                        program_header_label(i, ph.type), ph.filesz, kPathMax)};
       }
       auto segment = segment_bytes(i);
       if (!segment) return segment.error();
       ByteView bytes = *segment;
       if (bytes.data()[bytes.size() - 1] != 0) {
-        return Error{fmt::format("{}: the interpreter path does not end with a NUL byte (its last byte, at offset {}, "
-                                 "is {})",
-                                 program_header_label(i, ph.type), hex(ph.offset + ph.filesz - 1),
-                                 hex(bytes.data()[bytes.size() - 1]))};
+        return Error{fmt::format(
+            "{}: the interpreter path does not end with a NUL byte (its last byte, at offset {}, "
+            "is {})",
+            program_header_label(i, ph.type), hex(ph.offset + ph.filesz - 1), hex(bytes.data()[bytes.size() - 1]))};
       }
       // As the kernel does, the path is what precedes the first NUL.
       object_.interpreter = std::string(*bytes.c_string(0));
@@ -333,14 +347,16 @@ class Reader {
     }
     auto text = strtab.c_string(offset);
     if (!text) {
-      return Error{fmt::format("dynamic section: {}: the string at offset {} has no terminating NUL before the end of "
-                               "the string table ({})",
-                               what, hex(offset), strtab_end(strtab))};
+      return Error{
+          fmt::format("dynamic section: {}: the string at offset {} has no terminating NUL before the end of "
+                      "the string table ({})",
+                      what, hex(offset), strtab_end(strtab))};
     }
     if (text->size() >= string_budget_) {
-      return Error{fmt::format("dynamic section: {}: the strings read so far add up to more than {} times the string "
-                               "table ({}): its entries name the same bytes over and over",
-                               what, kStringCopiesPerTableByte, strtab_end(strtab))};
+      return Error{
+          fmt::format("dynamic section: {}: the strings read so far add up to more than {} times the string "
+                      "table ({}): its entries name the same bytes over and over",
+                      what, kStringCopiesPerTableByte, strtab_end(strtab))};
     }
     string_budget_ -= text->size() + 1;
     return std::string(*text);
@@ -377,10 +393,14 @@ class Reader {
       }
       info.entries.push_back(entry);
     }
+    // Past p_filesz the loader sees the zero fill of p_memsz, which reads as DT_NULL: that is how a separate
+    // debug-info file (p_filesz 0) has an empty dynamic section.
+    if (!terminated && ph.memsz > ph.filesz) terminated = true;
     if (!terminated) {
-      return Error{fmt::format("{}: the dynamic section has no DT_NULL to end it (p_filesz {} holds {} entries, none "
-                               "is DT_NULL)",
-                               label, hex(ph.filesz), count)};
+      return Error{
+          fmt::format("{}: the dynamic section has no DT_NULL to end it (p_filesz {} holds {} entries, none "
+                      "is DT_NULL, and p_memsz {} adds no zeros after them)",
+                      label, hex(ph.filesz), count, hex(ph.memsz))};
     }
     std::vector<std::pair<int64_t, uint64_t>> string_entries;  // (tag, offset), in order
     for (const DynamicEntry& e : info.entries) {
@@ -417,9 +437,10 @@ class Reader {
       if (info.strsz) {
         auto sized = strtab.subspan(0, *info.strsz);
         if (!sized) {
-          return Error{fmt::format("dynamic section: DT_STRTAB {} + DT_STRSZ {} is past the end of its PT_LOAD "
-                                   "segment's file contents ({} bytes from DT_STRTAB)",
-                                   hex(*info.strtab), hex(*info.strsz), hex(strtab.size()))};
+          return Error{
+              fmt::format("dynamic section: DT_STRTAB {} + DT_STRSZ {} is past the end of its PT_LOAD "
+                          "segment's file contents ({} bytes from DT_STRTAB)",
+                          hex(*info.strtab), hex(*info.strsz), hex(strtab.size()))};
         }
         strtab = *sized;
         strtab_sized_ = true;
@@ -473,9 +494,10 @@ class Reader {
     const std::string end = segment_end(table->size(), "DT_VERNEED");
     uint64_t records_left = table->size() / sizeof(Verneed<E>);  // a Vernaux has the same 16 bytes
     auto overlapping = [&](std::string what) {
-      return Error{fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
-                               "overlap",
-                               what, end)};
+      return Error{
+          fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
+                      "overlap",
+                      what, end)};
     };
     uint64_t offset = 0;
     for (size_t i = 0;; ++i) {
@@ -492,8 +514,9 @@ class Reader {
       uint32_t aux_step = need->vn_aux;
       for (uint32_t j = 0; j < need->vn_cnt; ++j) {
         if (aux_step > table->size() - aux_offset) {
-          return Error{fmt::format("dynamic section: DT_VERNEED entry {} version {}: {} {} from offset {} leads past {}",
-                                   i, j, j == 0 ? "vn_aux" : "vna_next", hex(aux_step), hex(aux_offset), end)};
+          return Error{
+              fmt::format("dynamic section: DT_VERNEED entry {} version {}: {} {} from offset {} leads past {}", i, j,
+                          j == 0 ? "vn_aux" : "vna_next", hex(aux_step), hex(aux_offset), end)};
         }
         aux_offset += aux_step;
         auto aux = table->template read<Vernaux<E>>(aux_offset);
@@ -526,9 +549,10 @@ class Reader {
     const std::string end = segment_end(table->size(), "DT_VERDEF");
     uint64_t records_left = table->size() / sizeof(Verdaux<E>);  // the smaller record: 8 bytes, a Verdef has 20
     auto overlapping = [&](std::string what) {
-      return Error{fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
-                               "overlap",
-                               what, end)};
+      return Error{
+          fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
+                      "overlap",
+                      what, end)};
     };
     uint64_t offset = 0;
     for (size_t i = 0;; ++i) {
@@ -589,7 +613,9 @@ class Reader {
       if (!bytes) return bytes.error();
       if (auto r = read_note_area(*bytes, phdrs[i].align, label); !r) return r.error();
     }
-    if (any_segment) return {};
+    // Notes the segments lack may still be in SHT_NOTE sections: a Go program's PT_NOTE covers only the Go note,
+    // while its GNU build-id sits in .note.gnu.build-id (readelf and file read it there). Segment values win.
+    if (any_segment && object_.notes.build_id) return {};
     for (size_t i = 0; i < object_.sections.size(); ++i) {
       const SectionHeader& s = object_.sections[i];
       if (s.type != SHT_NOTE) continue;
@@ -610,9 +636,10 @@ class Reader {
   // and the rest are skipped, with one warning.
   bool take_note_budget(uint64_t size, const std::string& label) {
     if (size > note_budget_) {
-      object_.warnings.push_back(fmt::format("{} and the notes after it are not read: the note areas before it "
-                                             "already cover the file {} times over (they overlap)",
-                                             label, kNoteScansPerFileByte));
+      object_.warnings.push_back(
+          fmt::format("{} and the notes after it are not read: the note areas before it "
+                      "already cover the file {} times over (they overlap)",
+                      label, kNoteScansPerFileByte));
       return false;
     }
     note_budget_ -= size;
@@ -641,9 +668,10 @@ class Reader {
       if (name_padded > left || pad(desc_size) > left - name_padded) {
         // The last note of an area may be unpadded: accept exactly-sized data.
         if (!(name_padded <= left && desc_size <= left - name_padded)) {
-          return Error{fmt::format("{}: note {} at offset {}: n_namesz {} + n_descsz {} is past the end of the notes "
-                                   "({} bytes left after its 12-byte header)",
-                                   label, i, hex(offset), hex(name_size), hex(desc_size), left)};
+          return Error{
+              fmt::format("{}: note {} at offset {}: n_namesz {} + n_descsz {} is past the end of the notes "
+                          "({} bytes left after its 12-byte header)",
+                          label, i, hex(offset), hex(name_size), hex(desc_size), left)};
         }
       }
       ByteView name = *area.subspan(name_offset, name_size);
@@ -664,9 +692,10 @@ class Reader {
     Notes& notes = object_.notes;
     if (name == "GNU") {
       if (type == NT_GNU_ABI_TAG && desc.size() >= 16) {
-        notes.abi_tag = Notes::AbiTag{read_u32(desc, 0), read_u32(desc, 4), read_u32(desc, 8), read_u32(desc, 12)};
+        if (!notes.abi_tag)
+          notes.abi_tag = Notes::AbiTag{read_u32(desc, 0), read_u32(desc, 4), read_u32(desc, 8), read_u32(desc, 12)};
       } else if (type == NT_GNU_BUILD_ID) {
-        notes.build_id = std::vector<uint8_t>(desc.data(), desc.data() + desc.size());
+        if (!notes.build_id) notes.build_id = std::vector<uint8_t>(desc.data(), desc.data() + desc.size());
       } else if (type == NT_GNU_GOLD_VERSION) {
         notes.gnu_gold_version = std::string(desc.as_string_view().substr(0, desc.as_string_view().find('\0')));
       } else if (type == NT_GNU_PROPERTY_TYPE_0) {
@@ -766,8 +795,8 @@ Expected<ElfObject> parse_elf(const ByteSource& source) {
   uint8_t data = ident->data()[EI_DATA];
   uint8_t version = ident->data()[EI_VERSION];
   if (elf_class != ELFCLASS32 && elf_class != ELFCLASS64) {
-    return Error{fmt::format("ELF identification: EI_CLASS {} is neither ELFCLASS32 (1) nor ELFCLASS64 (2)",
-                             elf_class)};
+    return Error{
+        fmt::format("ELF identification: EI_CLASS {} is neither ELFCLASS32 (1) nor ELFCLASS64 (2)", elf_class)};
   }
   if (data != ELFDATA2LSB && data != ELFDATA2MSB) {
     return Error{fmt::format("ELF identification: EI_DATA {} is neither ELFDATA2LSB (1) nor ELFDATA2MSB (2)", data)};

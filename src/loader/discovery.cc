@@ -45,12 +45,14 @@ std::string base_of(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// The directories the standard places consist of, in the order they are searched.
-std::vector<std::string> standard_directories() {
+// The directories the standard places consist of, in the order they are searched: first the fixed ones, then
+// (listed only when the search gets that far) the multiarch and cross-toolchain ones.
+std::vector<std::string> fixed_standard_directories() {
+  return {"/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32"};
+}
+
+std::vector<std::string> listed_standard_directories() {
   std::vector<std::string> dirs;
-  for (const char* dir : {"/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32"}) {
-    dirs.push_back(dir);
-  }
   // Multiarch directories: /lib/<triplet>, /usr/lib/<triplet>.
   for (const char* base : {"/lib", "/usr/lib"}) {
     for (const std::string& name : list_directory(base)) {
@@ -87,11 +89,17 @@ bool looks_like_loader_name(const std::string& name) {
   return false;
 }
 
-std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options) {
+namespace {
+
+// The search behind discover_loaders and visit_loaders: `visit` sees each new loader; true stops the search.
+std::vector<DiscoveredLoader> search_loaders(const DiscoveryOptions& options,
+                                             const std::function<bool(const DiscoveredLoader&)>& visit) {
   RootedFs fs("/");
   std::vector<DiscoveredLoader> loaders;
   std::map<FileId, size_t> by_id;
+  bool stopped = false;
   auto consider = [&](const std::string& path, const std::string& source, const std::vector<std::string>& dirs) {
+    if (stopped) return;
     const OpenedFile& file = fs.open(path);
     if (file.error != 0 || file.is_directory || !file.bytes) return;
     if (auto found = by_id.find(file.id); found != by_id.end()) {
@@ -105,6 +113,7 @@ std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options) 
     if (!object) return;
     // A loader is a self-relocating shared object: no PT_INTERP, no DT_NEEDED.
     if (object->interpreter || (object->dynamic && !object->dynamic->needed.empty())) return;
+    if (options.prefilter && !options.prefilter(path, *object)) return;
     auto identity = identify_loader(*file.bytes, *object);
     if (!identity || identity->flavour == Flavour::unknown) return;
     DiscoveredLoader loader;
@@ -136,8 +145,10 @@ std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options) 
     }
     by_id.emplace(file.id, loaders.size());
     loaders.push_back(std::move(loader));
+    stopped = visit(loaders.back());
   };
   auto scan = [&](const std::string& dir, const std::string& source) {
+    if (stopped) return;
     for (const std::string& name : list_directory(dir)) {
       if (looks_like_loader_name(name)) consider(dir + "/" + name, source, {});
     }
@@ -146,8 +157,11 @@ std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options) 
   for (const auto& [root, source] : options.configured_roots) {
     for (const char* lib : {"/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64"}) scan(root + lib, source);
   }
-  for (const std::string& dir : standard_directories()) scan(dir, "standard place");
+  for (const std::string& dir : fixed_standard_directories()) scan(dir, "standard place");
+  if (stopped) return loaders;
+  for (const std::string& dir : listed_standard_directories()) scan(dir, "standard place");
   for (const std::string& dir : options.search_dirs) {
+    if (stopped) break;
     std::string source = "--search " + dir;
     scan(dir, source);
     for (const std::string& name : list_directory(dir)) {
@@ -160,6 +174,16 @@ std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options) 
     }
   }
   return loaders;
+}
+
+}  // namespace
+
+std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options) {
+  return search_loaders(options, [](const DiscoveredLoader&) { return false; });
+}
+
+void visit_loaders(const DiscoveryOptions& options, const std::function<bool(const DiscoveredLoader&)>& visit) {
+  search_loaders(options, visit);
 }
 
 }  // namespace elfrun::loader

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "elf/elf_object.h"
 #include "loader/filesystem.h"
 #include "loader/loader_identity.h"
 
@@ -36,10 +38,17 @@ struct DiscoveryOptions {
   };
   std::vector<ConfiguredLoader> configured;    // loaders named in the configuration
   std::vector<std::pair<std::string, std::string>> configured_roots;  // (root, source)
+  // When set, a file with a loader's name is identified (the costly part: its strings are read) only when this
+  // accepts its path and header: `run` asks only for loaders that could serve its program.
+  std::function<bool(const std::string& path, const elf::ElfObject& object)> prefilter;
 };
 
 // Every loader found, in the order of the places searched, duplicates (same file) merged.
 std::vector<DiscoveredLoader> discover_loaders(const DiscoveryOptions& options);
+
+// The same loaders, in the same order, handed to `visit` as each is found (its aliases so far only); the search
+// stops when `visit` returns true. `run` stops at the first loader that fits, so it rarely scans every place.
+void visit_loaders(const DiscoveryOptions& options, const std::function<bool(const DiscoveredLoader&)>& visit);
 
 // True when a file name looks like a loader's: ld-linux*.so.*, ld64.so.*, ld.so.1, ld-musl-*.so.1, ld-*.so.
 bool looks_like_loader_name(const std::string& name);

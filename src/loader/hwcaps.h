@@ -41,8 +41,8 @@ struct X86CpuFacts {
   uint32_t isa_levels = 0;    // get_isa_level() bits: 1 baseline, 2 v2, 4 v3, 8 v4
   uint64_t x86_64_hwcap = 0;  // dl_hwcap & mask of an x86-64 loader (HWCAP_X86_64 | HWCAP_X86_AVX512_1)
   const char* x86_64_platform = nullptr;  // "haswell", "xeon_phi" or nullptr (AT_PLATFORM "x86_64" stays)
-  bool sse2 = false;          // i386: HWCAP_X86_SSE2
-  bool i686 = false;          // i386 platform "i686" (CMOV) else "i586" (CX8)
+  bool sse2 = false;                      // i386: HWCAP_X86_SSE2
+  bool i686 = false;                      // i386 platform "i686" (CMOV) else "i586" (CX8)
   bool i586 = false;
 };
 X86CpuFacts host_x86_cpu_facts();

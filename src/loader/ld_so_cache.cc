@@ -5,10 +5,10 @@
 // outside the file (string indices checked only against the whole file size), this reader treats the index as bad.
 #include "loader/ld_so_cache.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
-
-#include <fmt/format.h>
 
 namespace elfrun::loader {
 
@@ -17,12 +17,12 @@ namespace {
 using elf::ByteOrder;
 using elf::ByteView;
 
-constexpr std::string_view kOldMagic = "ld.so-1.7.0";               // CACHEMAGIC
-constexpr std::string_view kNewMagic = "glibc-ld.so.cache1.1";      // CACHEMAGIC_VERSION_NEW
-constexpr uint64_t kOldHeaderSize = 16;                             // sizeof (struct cache_file)
-constexpr uint64_t kOldEntrySize = 12;                              // sizeof (struct file_entry)
-constexpr uint64_t kNewHeaderSize = 48;                             // sizeof (struct cache_file_new)
-constexpr uint64_t kNewEntrySize = 24;                              // sizeof (struct file_entry_new)
+constexpr std::string_view kOldMagic = "ld.so-1.7.0";                    // CACHEMAGIC
+constexpr std::string_view kNewMagic = "glibc-ld.so.cache1.1";           // CACHEMAGIC_VERSION_NEW
+constexpr uint64_t kOldHeaderSize = 16;                                  // sizeof (struct cache_file)
+constexpr uint64_t kOldEntrySize = 12;                                   // sizeof (struct file_entry)
+constexpr uint64_t kNewHeaderSize = 48;                                  // sizeof (struct cache_file_new)
+constexpr uint64_t kNewEntrySize = 24;                                   // sizeof (struct file_entry_new)
 constexpr uint32_t kExtensionMagic = static_cast<uint32_t>(-358342284);  // cache_extension_magic
 constexpr uint32_t kExtensionTagGlibcHwcaps = 1;
 constexpr uint32_t kExtensionTagCount = 2;
@@ -52,9 +52,7 @@ bool starts_with(ByteView bytes, uint64_t offset, std::string_view magic) {
 }
 
 // dl_cache_hwcap_extension: only DL_CACHE_HWCAP_EXTENSION set in the upper half, apart from the ISA level bits.
-bool is_hwcap_extension(uint64_t hwcap) {
-  return ((hwcap >> 32) & ~kIsaLevelMask) == (kHwcapExtension >> 32);
-}
+bool is_hwcap_extension(uint64_t hwcap) { return ((hwcap >> 32) & ~kIsaLevelMask) == (kHwcapExtension >> 32); }
 
 const char* order_name(ByteOrder order) { return order == ByteOrder::little ? "little-endian" : "big-endian"; }
 
@@ -159,8 +157,8 @@ Expected<LdSoCache> LdSoCache::parse(ByteView bytes, const CacheFormat& format) 
       strings = *bytes.tail(old_end);
     }
   } else {
-    return Error{fmt::format("not a ld.so.cache: the file starts with neither \"{}\" nor \"{}\"", kNewMagic,
-                             kOldMagic)};
+    return Error{
+        fmt::format("not a ld.so.cache: the file starts with neither \"{}\" nor \"{}\"", kNewMagic, kOldMagic)};
   }
 
   if (cache.new_format_) {
@@ -176,8 +174,8 @@ Expected<LdSoCache> LdSoCache::parse(ByteView bytes, const CacheFormat& format) 
       }
       ByteOrder declared = endian == 3 ? ByteOrder::big : ByteOrder::little;
       if (declared != want) {
-        return Error{fmt::format("new-format header: the cache is {}, the loader reads it as {}",
-                                 order_name(declared), order_name(want))};
+        return Error{fmt::format("new-format header: the cache is {}, the loader reads it as {}", order_name(declared),
+                                 order_name(want))};
       }
     }
     entries_at = new_header + kNewHeaderSize;
@@ -188,6 +186,10 @@ Expected<LdSoCache> LdSoCache::parse(ByteView bytes, const CacheFormat& format) 
   const ByteOrder order = cache.byte_order_;
   cache.entries_.reserve(count);
   cache.raw_.reserve(count);
+  // Entries are copied out with their strings. ldconfig shares a string between a few entries at most; a file whose
+  // entries all point at its longest string would take memory quadratic in its size, so that is refused.
+  const uint64_t string_budget = 16 * size + (uint64_t{1} << 20);
+  uint64_t string_bytes = 0;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t at = entries_at + i * entry_size;
     CacheEntry entry;
@@ -211,9 +213,15 @@ Expected<LdSoCache> LdSoCache::parse(ByteView bytes, const CacheFormat& format) 
       entry.value = std::string(*s);
       raw.value_ok = true;
     } else {
-      cache.warnings_.push_back(fmt::format(
-          "entry {}: value index {} is outside the string table ({}) or unterminated", i, hex(value),
-          hex(strings.size())));
+      cache.warnings_.push_back(fmt::format("entry {}: value index {} is outside the string table ({}) or unterminated",
+                                            i, hex(value), hex(strings.size())));
+    }
+    string_bytes += entry.key.size() + entry.value.size();
+    if (string_bytes > string_budget) {
+      return Error{
+          fmt::format("entry {}: the entries' strings add up to more than 16 times the file size ({}); "
+                      "ldconfig never writes such a cache",
+                      i, hex(size))};
     }
     cache.entries_.push_back(std::move(entry));
     cache.raw_.push_back(raw);
@@ -231,10 +239,9 @@ Expected<LdSoCache> LdSoCache::parse(ByteView bytes, const CacheFormat& format) 
     } else if (uint64_t{ext} + 8 > size) {
       problem = fmt::format("extension directory at {} is past the end of the file ({})", hex(ext), hex(size));
     } else if (uint32_t magic = read_u32(bytes, ext, order); magic != kExtensionMagic) {
-      problem = fmt::format("extension directory at {}: magic {} instead of {}", hex(ext), hex(magic),
-                            hex(kExtensionMagic));
-    } else if (uint32_t sections = read_u32(bytes, ext + 4, order);
-               uint64_t{sections} * 16 > size - ext - 8) {
+      problem =
+          fmt::format("extension directory at {}: magic {} instead of {}", hex(ext), hex(magic), hex(kExtensionMagic));
+    } else if (uint32_t sections = read_u32(bytes, ext + 4, order); uint64_t{sections} * 16 > size - ext - 8) {
       problem = fmt::format("extension directory at {}: {} sections × 16 bytes are past the end of the file ({})",
                             hex(ext), sections, hex(size));
     } else {
@@ -275,9 +282,9 @@ Expected<LdSoCache> LdSoCache::parse(ByteView bytes, const CacheFormat& format) 
             cache.hwcaps_names_.emplace_back(std::string(*s));
           } else {
             cache.hwcaps_names_.emplace_back(std::nullopt);
-            cache.warnings_.push_back(fmt::format(
-                "glibc-hwcaps subdirectory {}: string index {} is outside the file ({}) or unterminated", i,
-                hex(index), hex(size)));
+            cache.warnings_.push_back(
+                fmt::format("glibc-hwcaps subdirectory {}: string index {} is outside the file ({}) or unterminated", i,
+                            hex(index), hex(size)));
           }
         }
       }
@@ -436,22 +443,22 @@ std::string describe_cache_flags(int32_t flags) {
   std::string text = (flags & 0xff) <= 3 ? kTypes[flags & 0xff] : "unknown";
   switch (flags & 0xff00) {
     case 0x0000: break;
-    case 0x0100: text += ",64bit"; break;           // FLAG_SPARC_LIB64
-    case 0x0200: text += ",IA-64"; break;           // FLAG_IA64_LIB64
-    case 0x0300: text += ",x86-64"; break;          // FLAG_X8664_LIB64
-    case 0x0400: text += ",64bit"; break;           // FLAG_S390_LIB64
-    case 0x0500: text += ",64bit"; break;           // FLAG_POWERPC_LIB64
-    case 0x0600: text += ",N32"; break;             // FLAG_MIPS64_LIBN32
-    case 0x0700: text += ",64bit"; break;           // FLAG_MIPS64_LIBN64
-    case 0x0800: text += ",x32"; break;             // FLAG_X8664_LIBX32
-    case 0x0900: text += ",hard-float"; break;      // FLAG_ARM_LIBHF
-    case 0x0a00: text += ",AArch64"; break;         // FLAG_AARCH64_LIB64
-    case 0x0b00: text += ",soft-float"; break;      // FLAG_ARM_LIBSF
-    case 0x0c00: text += ",nan2008"; break;         // FLAG_MIPS_LIB32_NAN2008
-    case 0x0d00: text += ",N32,nan2008"; break;     // FLAG_MIPS64_LIBN32_NAN2008
-    case 0x0e00: text += ",64bit,nan2008"; break;   // FLAG_MIPS64_LIBN64_NAN2008
-    case 0x0f00: text += ",soft-float"; break;      // FLAG_RISCV_FLOAT_ABI_SOFT
-    case 0x1000: text += ",double-float"; break;    // FLAG_RISCV_FLOAT_ABI_DOUBLE
+    case 0x0100: text += ",64bit"; break;          // FLAG_SPARC_LIB64
+    case 0x0200: text += ",IA-64"; break;          // FLAG_IA64_LIB64
+    case 0x0300: text += ",x86-64"; break;         // FLAG_X8664_LIB64
+    case 0x0400: text += ",64bit"; break;          // FLAG_S390_LIB64
+    case 0x0500: text += ",64bit"; break;          // FLAG_POWERPC_LIB64
+    case 0x0600: text += ",N32"; break;            // FLAG_MIPS64_LIBN32
+    case 0x0700: text += ",64bit"; break;          // FLAG_MIPS64_LIBN64
+    case 0x0800: text += ",x32"; break;            // FLAG_X8664_LIBX32
+    case 0x0900: text += ",hard-float"; break;     // FLAG_ARM_LIBHF
+    case 0x0a00: text += ",AArch64"; break;        // FLAG_AARCH64_LIB64
+    case 0x0b00: text += ",soft-float"; break;     // FLAG_ARM_LIBSF
+    case 0x0c00: text += ",nan2008"; break;        // FLAG_MIPS_LIB32_NAN2008
+    case 0x0d00: text += ",N32,nan2008"; break;    // FLAG_MIPS64_LIBN32_NAN2008
+    case 0x0e00: text += ",64bit,nan2008"; break;  // FLAG_MIPS64_LIBN64_NAN2008
+    case 0x0f00: text += ",soft-float"; break;     // FLAG_RISCV_FLOAT_ABI_SOFT
+    case 0x1000: text += ",double-float"; break;   // FLAG_RISCV_FLOAT_ABI_DOUBLE
     default: text += fmt::format(",{}", flags & 0xff00); break;
   }
   return text;

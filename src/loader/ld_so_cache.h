@@ -108,8 +108,8 @@ int cache_name_compare(std::string_view a, std::string_view b);
 // Added by loader-facts. The words ldconfig -p prints for entry flags: "libc6,x86-64", "libc6", "libc6,hard-float".
 std::string describe_cache_flags(int32_t flags);
 
-// An entry as one line of ldconfig -p, without its leading tab:
-// "libc.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/libc.so.6", "libfoo.so.1 (libc6,x86-64, hwcap: \"x86-64-v3\") => ...".
+// An entry as one line of ldconfig -p, without its leading tab: "libc.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/
+// libc.so.6", "libfoo.so.1 (libc6,x86-64, hwcap: \"x86-64-v3\") => ...", "libbar.so.1 (libc6, hwcap: 0x...) => ...".
 std::string describe_cache_entry(const CacheEntry& entry);
 
 }  // namespace elfrun::loader

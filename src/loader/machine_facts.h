@@ -28,7 +28,7 @@ struct MachineFacts {
   std::string_view platform;       // the usual AT_PLATFORM: "x86_64", "i686", "aarch64", "v7l"...
   std::vector<std::string_view> hwcaps_subdirs;  // glibc-hwcaps names, best first: "x86-64-v4", ..., "power10", ...
   // Added by loader-facts: which objects the row describes, and the whole _dl_cache_check_flags rule.
-  uint32_t e_flags_mask = 0;   // the row matches when (e_flags & e_flags_mask) == e_flags_value
+  uint32_t e_flags_mask = 0;  // the row matches when (e_flags & e_flags_mask) == e_flags_value
   uint32_t e_flags_value = 0;
   // Every cache entry flags value this ABI's loader accepts (_dl_cache_check_flags): {0x303} for x86-64,
   // {1, 3} for i386 (generic), {0x903, 3} for armhf (cache_flags alone cannot tell armhf from i386 or armel).

@@ -49,6 +49,9 @@ struct Resolver::Impl {
     if (auto found = parsed.find(file.id); found != parsed.end()) return found->second;
     if (auto failed = parse_errors.find(file.id); failed != parse_errors.end()) return failed->second;
     auto object = elf::parse_elf(*file.bytes);
+    // What the resolver needs is now in the ElfObject (and later only the header, for the candidate check): give
+    // the pages back, so that resolving every library of a system does not keep them all resident.
+    file.bytes->release_resident_pages();
     if (!object) {
       parse_errors.emplace(file.id, object.error());
       return object.error();
@@ -123,6 +126,7 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
       auto loader_elf = impl_->parse(loader_file);
       if (loader_elf) {
         auto& identity = impl_->identities[res.loader_path];
+        if (!identity && options_.loader_path && options_.loader_identity) identity = *options_.loader_identity;
         if (!identity) {
           auto identified = identify_loader(*loader_file.bytes, **loader_elf);
           if (identified && identified->flavour != Flavour::unknown) identity = std::move(*identified);
@@ -163,7 +167,12 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
     impl_->cache_loaded = true;
     if (auto bytes = fs_.read_file("/etc/ld.so.cache")) {
       auto view = bytes->whole();
-      auto parsed = view ? LdSoCache::parse(*view) : Expected<LdSoCache>(Error{"cannot be mapped"});
+      // The cache's integers are in the byte order of the machine it was made for; the new format follows the
+      // old at the alignment of struct cache_file_new, 4 on i386 and 8 elsewhere.
+      CacheFormat format;
+      format.byte_order = elf.byte_order();
+      format.new_format_alignment = elf.header.machine == EM_386 ? 4 : 8;
+      auto parsed = view ? LdSoCache::parse(*view, format) : Expected<LdSoCache>(Error{"cannot be mapped"});
       if (parsed) {
         impl_->cache = std::move(*parsed);
       } else {

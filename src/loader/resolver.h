@@ -97,6 +97,9 @@ struct ResolveOptions {
   // the kernel gives a program that is run directly).
   bool program_origin_real_path = false;
   std::optional<std::string> loader_path;   // use this loader (inside the root) instead of the program's PT_INTERP
+  // What that loader is, when the caller has already read it from its bytes (`run`, from discovery): spares reading
+  // its strings a second time.
+  std::optional<LoaderIdentity> loader_identity;
 };
 
 class Resolver {

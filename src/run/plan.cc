@@ -11,9 +11,11 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
+#include "elf/identify.h"
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
@@ -51,15 +53,77 @@ bool is_executable_file(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-// Resolves the program under a loader and returns the directories its libraries came from, or nullopt when
-// something is missing.
+std::string real_path(const std::string& path) {
+  char* real = ::realpath(path.c_str(), nullptr);
+  if (real == nullptr) return path;
+  std::string result = real;
+  std::free(real);
+  return result;
+}
+
+// True when the file at `path` is a parsable ELF file of the program's class, machine and ABI: a loader that can
+// load it.
+bool loader_fits(const std::string& path, const elf::ElfObject& program) {
+  auto bytes = elf::ByteSource::open(path);
+  if (!bytes) return false;
+  auto loader = elf::parse_elf(**bytes);
+  if (!loader || loader->header.machine != program.header.machine ||
+      loader->ident.elf_class != program.ident.elf_class) {
+    return false;
+  }
+  const loader::MachineFacts* mine = loader::machine_facts(program);
+  const loader::MachineFacts* its = loader::machine_facts(*loader);
+  return mine == nullptr || its == nullptr || mine->abi == its->abi;
+}
+
+// What a loader file is (glibc or musl, its options, its system directories), read from its bytes.
+std::optional<loader::LoaderIdentity> identity_of(const std::string& path) {
+  auto bytes = elf::ByteSource::open(path);
+  if (!bytes) return std::nullopt;
+  auto parsed = elf::parse_elf(**bytes);
+  if (!parsed) return std::nullopt;
+  auto identity = loader::identify_loader(**bytes, *parsed);
+  if (!identity || identity->flavour == loader::Flavour::unknown) return std::nullopt;
+  return std::move(*identity);
+}
+
+// Resolves the program under a loader and returns the directories its libraries came from (host paths), or nullopt
+// when something is missing. `root` is the root the loader sits in ("/" for the host) and `loader_inside` its path
+// there. A program inside that root is resolved as if chrooted (its ld.so.cache, absolute RPATHs: all in the root).
+// A program outside it — a cross-compiled program next to Debian's /usr/aarch64-linux-gnu — cannot be: it is resolved
+// on the host with the loader at ROOT/loader and the root's system directories as the library path, which is what
+// the exec gives that loader too (qemu-user -L ROOT likewise looks in the root first).
 std::optional<std::vector<std::string>> library_dirs_under(const std::string& program, const std::string& root,
-                                                           const std::string& loader_path,
-                                                           const std::vector<std::string>& extra_dirs,
-                                                           bool inhibit_cache, std::vector<std::string>& reasons) {
+                                                           const std::string& loader_inside,
+                                                           std::vector<std::string> extra_dirs,
+                                                           bool inhibit_cache,
+                                                           const loader::LoaderIdentity* known_identity,
+                                                           std::vector<std::string>& reasons) {
   loader::ResolveOptions options;
   options.root = root;
-  options.loader_path = loader_path;
+  options.loader_path = loader_inside;
+  if (known_identity) options.loader_identity = *known_identity;
+  std::string loader_host = root == "/" ? loader_inside : root + loader_inside;
+  if (root != "/") {
+    std::string real_root = real_path(root);
+    std::string real_program = real_path(program);
+    if (real_program.compare(0, real_root.size() + 1, real_root + "/") != 0) {
+      options.root = "/";
+      options.loader_path = loader_host;
+      inhibit_cache = true;  // the host's ld.so.cache is not the root's
+      auto identity = known_identity ? std::optional(*known_identity) : identity_of(loader_host);
+      if (identity) {
+        for (const std::string& system_dir : identity->system_dirs) {
+          std::string dir = root + system_dir;
+          struct stat st {};
+          if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+              std::find(extra_dirs.begin(), extra_dirs.end(), dir) == extra_dirs.end()) {
+            extra_dirs.push_back(dir);
+          }
+        }
+      }
+    }
+  }
   std::string path_list;
   for (const std::string& dir : extra_dirs) path_list += (path_list.empty() ? "" : ":") + dir;
   if (!path_list.empty()) options.library_path = path_list;
@@ -69,7 +133,7 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
   loader::Resolver resolver(options);
   auto resolution = resolver.resolve(program);
   if (!resolution) {
-    reasons.push_back(loader_path + ": " + resolution.error().message);
+    reasons.push_back(loader_host + ": " + resolution.error().message);
     return std::nullopt;
   }
   if (resolution->has_missing()) {
@@ -78,7 +142,7 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
       if (object.found_by == loader::FoundBy::not_found) missing += (missing.empty() ? "" : ", ") + object.name;
     }
     if (resolution->fatal_error) missing += (missing.empty() ? "" : ", ") + *resolution->fatal_error;
-    reasons.push_back(loader_path + ": not every library resolves (" + missing + ")");
+    reasons.push_back(loader_host + ": not every library resolves (" + missing + ")");
     return std::nullopt;
   }
   std::vector<std::string> dirs;
@@ -92,6 +156,40 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
     if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
   }
   return dirs;
+}
+
+// Visits the discovered loaders that could serve `program` (its class, machine and ABI; glibc or musl as its
+// PT_INTERP and DT_NEEDED say), those named like its PT_INTERP first, until `visit` returns true. Only those are
+// identified (reading a loader's strings is the costly part of discovery), and the search stops at the first that
+// fits: on an ordinary machine `run` reads one or two loaders, not every loader of every cross root.
+void visit_candidate_loaders(const loader::DiscoveryOptions& discovery, const elf::ElfObject& program,
+                             const std::function<bool(const loader::DiscoveredLoader&)>& visit) {
+  const loader::MachineFacts* facts = loader::machine_facts(program);
+  std::string interp_name = program.interpreter ? base_name(*program.interpreter) : std::string();
+  bool wants_musl = elf::libc_of(program) == "musl";
+  auto could_serve = [&](const std::string& path, const elf::ElfObject& object) {
+    if (object.header.machine != program.header.machine || object.ident.elf_class != program.ident.elf_class) {
+      return false;
+    }
+    const loader::MachineFacts* its = loader::machine_facts(object);
+    if (facts && its && facts->abi != its->abi) return false;
+    // The name tells the flavour of a loader in a standard place; a configured one is identified whatever its name.
+    std::string_view libc = elf::libc_of(object, path);
+    return libc.empty() || (libc == "musl") == wants_musl;
+  };
+  bool done = false;
+  loader::DiscoveryOptions options = discovery;
+  if (!interp_name.empty()) {
+    options.prefilter = [&](const std::string& path, const elf::ElfObject& object) {
+      return base_name(path) == interp_name && could_serve(path, object);
+    };
+    loader::visit_loaders(options, [&](const loader::DiscoveredLoader& found) { return done = visit(found); });
+    if (done) return;
+  }
+  options.prefilter = [&](const std::string& path, const elf::ElfObject& object) {
+    return base_name(path) != interp_name && could_serve(path, object);
+  };
+  loader::visit_loaders(options, visit);
 }
 
 }  // namespace
@@ -148,26 +246,26 @@ RunPlan plan_run(const RunRequest& request) {
     program = *found;
   }
   std::string argv0 = request.argv0 ? *request.argv0 : request.program;
-  auto source = elf::ByteSource::open(program);
-  if (!source) {
-    plan.refusal_status = errno == ENOENT ? 127 : 126;
-    plan.refusal = source.error().message;
-    return plan;
-  }
+  // What a shell checks before running a file (bash execute_cmd.c: 127 for a missing file, 126 for a directory or a
+  // file without execute permission). A loader would run a file that is not executable: elfrun must not.
   struct stat st {};
-  ::stat(program.c_str(), &st);
-  auto object = elf::parse_elf(**source);
-  if (!object) {
-    // Not ELF (a script, or garbage): the kernel decides, as a shell would have it do.
-    plan.kind = RunPlan::Kind::direct;
-    plan.exec_path = program;
-    plan.argv = {argv0};
-    plan.argv.insert(plan.argv.end(), request.args.begin(), request.args.end());
-    plan.reasons.push_back("not an ELF file: handed to the kernel as it is");
+  if (::stat(program.c_str(), &st) != 0) {
+    int error = errno;
+    plan.refusal_status = error == ENOENT || error == ENOTDIR ? 127 : 126;
+    plan.refusal = program + ": " + std::strerror(error);
     return plan;
   }
-  const loader::MachineFacts* facts = loader::machine_facts(*object);
-  auto direct = [&](const std::string& why) {
+  if (S_ISDIR(st.st_mode)) {
+    plan.refusal_status = 126;
+    plan.refusal = program + ": is a directory";
+    return plan;
+  }
+  if (::access(program.c_str(), X_OK) != 0) {
+    plan.refusal_status = 126;
+    plan.refusal = program + ": permission denied: it is not executable (`chmod +x " + program + "` makes it so)";
+    return plan;
+  }
+  auto hand_to_kernel = [&](const std::string& why) {
     plan.kind = RunPlan::Kind::direct;
     plan.exec_path = program;
     plan.argv = {argv0};
@@ -175,9 +273,16 @@ RunPlan plan_run(const RunRequest& request) {
     plan.reasons.push_back(why);
     return plan;
   };
+  auto source = elf::ByteSource::open(program);
+  // Execute-only, or not a regular file: the kernel decides, as a shell would have it do.
+  if (!source) return hand_to_kernel(source.error().message + ": handed to the kernel as it is");
+  auto object = elf::parse_elf(**source);
+  // Not ELF (a script, or garbage): likewise.
+  if (!object) return hand_to_kernel("not an ELF file: handed to the kernel as it is");
+  const loader::MachineFacts* facts = loader::machine_facts(*object);
 
   if (!kernel_runs(object->header.machine)) {
-    // qemu-user, with a root that has the program's loader.
+    // qemu-user, with a root that has the program's loader at its PT_INTERP name and every library it needs.
     std::string qemu = facts ? std::string(facts->qemu) : std::string();
     auto qemu_path = qemu.empty() ? std::nullopt : find_in_path(qemu);
     if (!qemu_path) {
@@ -190,16 +295,19 @@ RunPlan plan_run(const RunRequest& request) {
     }
     std::string root = request.root ? *request.root : std::string();
     if (root.empty() && object->interpreter) {
-      for (const auto& loader : loader::discover_loaders(request.discovery)) {
-        if (loader.machine != object->header.machine || loader.elf_class != object->ident.elf_class) continue;
-        if (base_name(loader.path) != base_name(*object->interpreter) || loader.root.empty()) continue;
-        std::vector<std::string> reasons;
-        if (library_dirs_under(program, loader.root, *object->interpreter, {}, false, reasons)) {
-          root = loader.root;
-          break;
+      visit_candidate_loaders(request.discovery, *object, [&](const loader::DiscoveredLoader& loader) {
+        if (loader.root.empty() || base_name(loader.path) != base_name(*object->interpreter)) return false;
+        // qemu -L ROOT maps the PT_INTERP path into the root: the loader must be there under that very path (Debian's
+        // ppc64 root has it at lib64/ld64.so.1 and lib/ld64.so.1 alike).
+        if (!is_executable_file(loader.root + *object->interpreter)) {
+          plan.reasons.push_back(loader.root + ": has no " + *object->interpreter);
+          return false;
         }
-        plan.reasons.insert(plan.reasons.end(), reasons.begin(), reasons.end());
-      }
+        if (!library_dirs_under(program, loader.root, *object->interpreter, {}, false, &loader.identity,
+                                plan.reasons)) return false;
+        root = loader.root;
+        return true;
+      });
     }
     plan.kind = RunPlan::Kind::qemu;
     plan.exec_path = *qemu_path;
@@ -212,24 +320,16 @@ RunPlan plan_run(const RunRequest& request) {
     return plan;
   }
 
-  if (!object->interpreter && !request.loader && !request.root) return direct("statically linked: run as it is");
+  if (!object->interpreter && !request.loader && !request.root) return hand_to_kernel("statically linked: run as it is");
 
   bool setuid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
-  // Would it run as it is? Its interpreter exists, fits, and every library resolves.
+  // Would it run as it is? Its interpreter exists and fits (checked first: it is cheap), and every library resolves.
   if (!request.loader && !request.root && !request.library_path) {
-    std::vector<std::string> reasons;
-    std::vector<std::string> env_dirs;
-    if (library_dirs_under(program, "/", *object->interpreter, env_dirs, false, reasons)) {
-      auto interp = elf::ByteSource::open(*object->interpreter);
-      if (interp) {
-        auto interp_object = elf::parse_elf(**interp);
-        if (interp_object && interp_object->header.machine == object->header.machine &&
-            interp_object->ident.elf_class == object->ident.elf_class) {
-          return direct("its interpreter " + *object->interpreter + " exists and every library resolves");
-        }
-      }
+    if (!loader_fits(*object->interpreter, *object)) {
+      plan.reasons.push_back("its interpreter " + *object->interpreter + " is missing or does not fit it");
+    } else if (library_dirs_under(program, "/", *object->interpreter, {}, false, nullptr, plan.reasons)) {
+      return hand_to_kernel("its interpreter " + *object->interpreter + " exists and every library resolves");
     }
-    plan.reasons.insert(plan.reasons.end(), reasons.begin(), reasons.end());
   }
   if (setuid && !request.allow_setuid) {
     plan.refusal_status = 126;
@@ -238,15 +338,6 @@ RunPlan plan_run(const RunRequest& request) {
     return plan;
   }
 
-  // Choose a loader.
-  struct Candidate {
-    std::string path;
-    std::string root = "/";
-    std::vector<std::string> dirs;
-    bool argv0 = false;
-    bool inhibit_cache = true;
-  };
-  std::vector<Candidate> candidates;
   std::vector<std::string> user_dirs;
   if (request.library_path) {
     size_t start = 0;
@@ -258,80 +349,76 @@ RunPlan plan_run(const RunRequest& request) {
       start = end + 1;
     }
   }
-  // Whether a loader understands --argv0 is read from its bytes.
-  auto takes_argv0 = [](const std::string& path) {
-    auto bytes = elf::ByteSource::open(path);
-    if (!bytes) return false;
-    auto parsed = elf::parse_elf(**bytes);
-    if (!parsed) return false;
-    auto identity = loader::identify_loader(**bytes, *parsed);
-    return identity && identity->has_argv0;
+  // The host's own loader for this program (the file at its PT_INTERP, or at the machine's usual PT_INTERP) reads
+  // the host's ld.so.cache rightly; any other must be given --inhibit-cache, which only glibc's loader knows.
+  auto same_file = [](const std::string& a, const std::string& b) {
+    struct stat sa {}, sb {};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
   };
-  // The host's own loader for this program (its PT_INTERP) reads the host's ld.so.cache rightly; any other must not.
-  struct stat interp_st {};
-  bool has_interp = object->interpreter && ::stat(object->interpreter->c_str(), &interp_st) == 0;
-  auto is_programs_own = [&](const std::string& path) {
-    struct stat loader_st {};
-    return has_interp && ::stat(path.c_str(), &loader_st) == 0 && loader_st.st_dev == interp_st.st_dev &&
-           loader_st.st_ino == interp_st.st_ino;
+  auto is_hosts_own = [&](const std::string& path) {
+    return same_file(path, *object->interpreter) || (facts && same_file(path, std::string(facts->glibc_loader)));
   };
-  if (request.loader) {
-    candidates.push_back({*request.loader, "/", user_dirs, takes_argv0(*request.loader), !is_programs_own(*request.loader)});
-  } else if (request.root) {
-    std::string interp = object->interpreter ? *object->interpreter : std::string(facts ? facts->glibc_loader : "");
-    std::string path = *request.root + interp;
-    candidates.push_back({path, *request.root, user_dirs, takes_argv0(path), true});
-  } else {
-    auto loaders = loader::discover_loaders(request.discovery);
-    bool wants_musl = object->interpreter && object->interpreter->find("ld-musl") != std::string::npos;
-    std::stable_sort(loaders.begin(), loaders.end(), [&](const auto& a, const auto& b) {
-      auto rank = [&](const loader::DiscoveredLoader& l) {
-        return object->interpreter && base_name(l.path) == base_name(*object->interpreter) ? 0 : 1;
-      };
-      return rank(a) < rank(b);
-    });
-    for (const auto& loader : loaders) {
-      if (loader.machine != object->header.machine || loader.elf_class != object->ident.elf_class) continue;
-      if (facts && !loader.abi.empty() && loader.abi != facts->abi) continue;
-      if ((loader.identity.flavour == loader::Flavour::musl) != wants_musl) continue;
-      std::vector<std::string> dirs = user_dirs;
-      dirs.insert(dirs.end(), loader.library_dirs.begin(), loader.library_dirs.end());
-      candidates.push_back({loader.path, "/", dirs, loader.identity.has_argv0, !is_programs_own(loader.path)});
-    }
-  }
-  for (const Candidate& candidate : candidates) {
+
+  std::vector<std::string> tried;  // why each loader tried did not do, for the message
+  // Tries one loader; on success fills the plan. root: the root the loader sits in ("/", or --root DIR).
+  auto try_loader = [&](const std::string& loader_path, const std::string& root, const loader::LoaderIdentity& identity,
+                        std::vector<std::string> dirs) {
+    bool own = root == "/" && object->interpreter && is_hosts_own(loader_path);
+    bool inhibit_cache = !own && identity.has_inhibit_cache;
     // Under --root the resolver sees the root as /: the loader by its inside name, the program by its host path.
-    std::string loader_inside = candidate.root == "/" ? candidate.path : candidate.path.substr(candidate.root.size());
-    auto dirs = library_dirs_under(program, candidate.root, loader_inside, candidate.dirs, candidate.inhibit_cache,
-                                   plan.reasons);
-    if (!dirs) continue;
-    // glibc's loader: --argv0 keeps argv[0]; the program is given by its real path so that $ORIGIN is what the
-    // kernel would give it.
-    bool argv0_supported = candidate.argv0;
-    std::string program_arg = program;
-    if (argv0_supported) {
-      if (char* real = ::realpath(program.c_str(), nullptr)) {
-        program_arg = real;
-        std::free(real);
-      }
+    std::string loader_inside = root == "/" ? loader_path : loader_path.substr(root.size());
+    auto found_dirs = library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity,
+                                         plan.reasons);
+    if (!found_dirs) {
+      tried.push_back(plan.reasons.back());
+      return false;
     }
+    // --argv0 keeps argv[0]; the program is given by its real path so that $ORIGIN is what the kernel would give it.
+    std::string program_arg = identity.has_argv0 ? real_path(program) : program;
     plan.kind = RunPlan::Kind::loader;
-    plan.exec_path = candidate.path;
-    plan.argv = {candidate.path};
-    if (argv0_supported) plan.argv.insert(plan.argv.end(), {"--argv0", argv0});
+    plan.exec_path = loader_path;
+    plan.argv = {loader_path};
+    if (identity.has_argv0) plan.argv.insert(plan.argv.end(), {"--argv0", argv0});
     std::string joined;
-    for (const std::string& dir : *dirs) joined += (joined.empty() ? "" : ":") + dir;
+    for (const std::string& dir : *found_dirs) joined += (joined.empty() ? "" : ":") + dir;
     if (!joined.empty()) plan.argv.insert(plan.argv.end(), {"--library-path", joined});
-    if (candidate.inhibit_cache) plan.argv.push_back("--inhibit-cache");
+    if (inhibit_cache) plan.argv.push_back("--inhibit-cache");
     plan.argv.push_back(program_arg);
     plan.argv.insert(plan.argv.end(), request.args.begin(), request.args.end());
-    plan.reasons.push_back("loader " + candidate.path + ": every library resolves");
-    return plan;
+    plan.reasons.push_back("loader " + loader_path + ": every library resolves");
+    return true;
+  };
+
+  if (request.loader || request.root) {
+    std::string path = request.loader ? *request.loader : std::string();
+    std::string root = "/";
+    if (request.root) {
+      root = *request.root;
+      path = root + (object->interpreter ? *object->interpreter : std::string(facts ? facts->glibc_loader : ""));
+    }
+    auto identity = identity_of(path);
+    if (!identity) {
+      plan.refusal_status = 127;
+      plan.refusal = path + ": not a dynamic loader that elfrun recognises (glibc's or musl's), or missing";
+      return plan;
+    }
+    if (try_loader(path, root, *identity, user_dirs)) return plan;
+  } else {
+    bool chosen = false;
+    visit_candidate_loaders(request.discovery, *object, [&](const loader::DiscoveredLoader& loader) {
+      std::vector<std::string> dirs = user_dirs;
+      dirs.insert(dirs.end(), loader.library_dirs.begin(), loader.library_dirs.end());
+      return chosen = try_loader(loader.path, "/", loader.identity, dirs);
+    });
+    if (chosen) return plan;
   }
   plan.refusal_status = 127;
   plan.refusal = program + ": no loader for it was found under which its libraries resolve" +
-                 (object->interpreter ? " (its interpreter " + *object->interpreter + " is missing or unusable)" : "") +
-                 "; `elfrun why " + request.program + "` explains";
+                 (object->interpreter ? " (its interpreter " + *object->interpreter + " is missing or unusable)" : "");
+  for (size_t i = 0; i < tried.size() && i < 3; ++i) plan.refusal += "; " + tried[i];
+  if (tried.size() > 3) plan.refusal += "; and " + std::to_string(tried.size() - 3) + " more loaders (-v lists them)";
+  plan.refusal += "; `elfrun why " + request.program + "` explains";
   return plan;
 }
 

@@ -27,10 +27,10 @@ TEST(ByteView, Contains) {
 }
 
 TEST(ByteView, ContainsIsOverflowProof) {
-  EXPECT_FALSE(kView.contains(1, kMax));        // 1 + kMax wraps to 0
+  EXPECT_FALSE(kView.contains(1, kMax));  // 1 + kMax wraps to 0
   EXPECT_FALSE(kView.contains(kMax, 1));
-  EXPECT_FALSE(kView.contains(kMax, 11));       // kMax + 11 wraps to 10
-  EXPECT_FALSE(kView.contains(5, kMax - 4));    // 5 + (kMax - 4) wraps to 0
+  EXPECT_FALSE(kView.contains(kMax, 11));     // kMax + 11 wraps to 10
+  EXPECT_FALSE(kView.contains(5, kMax - 4));  // 5 + (kMax - 4) wraps to 0
   EXPECT_FALSE(kView.contains(kMax - 5, 10));
 }
 
@@ -74,7 +74,7 @@ TEST(ByteView, CString) {
   EXPECT_EQ(kView.c_string(1), "b");
   EXPECT_EQ(kView.c_string(2), "");
   EXPECT_EQ(kView.c_string(3), "cde");
-  EXPECT_FALSE(kView.c_string(7));   // "fgh" runs to the end with no NUL
+  EXPECT_FALSE(kView.c_string(7));  // "fgh" runs to the end with no NUL
   EXPECT_FALSE(kView.c_string(9));
   EXPECT_FALSE(kView.c_string(10));  // at the end
   EXPECT_FALSE(kView.c_string(kMax));

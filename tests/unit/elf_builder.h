@@ -102,10 +102,22 @@ class ElfImage {
   Shdr shdr(size_t index) const { return get<Shdr>(shdr_offset(index)); }
   Dyn dyn(size_t index) const { return get<Dyn>(dyn_offset(index)); }
 
-  template <typename F> void edit_ehdr(F&& change) { edit<Ehdr>(0, change); }
-  template <typename F> void edit_phdr(size_t index, F&& change) { edit<Phdr>(phdr_offset(index), change); }
-  template <typename F> void edit_shdr(size_t index, F&& change) { edit<Shdr>(shdr_offset(index), change); }
-  template <typename F> void edit_dyn(size_t index, F&& change) { edit<Dyn>(dyn_offset(index), change); }
+  template <typename F>
+  void edit_ehdr(F&& change) {
+    edit<Ehdr>(0, change);
+  }
+  template <typename F>
+  void edit_phdr(size_t index, F&& change) {
+    edit<Phdr>(phdr_offset(index), change);
+  }
+  template <typename F>
+  void edit_shdr(size_t index, F&& change) {
+    edit<Shdr>(shdr_offset(index), change);
+  }
+  template <typename F>
+  void edit_dyn(size_t index, F&& change) {
+    edit<Dyn>(dyn_offset(index), change);
+  }
 
   // The index of the first dynamic entry with `tag` (DT_NULL included).
   size_t dyn_index(int64_t tag) const {
@@ -123,6 +135,43 @@ class ElfImage {
   }
 
   void truncate(uint64_t size) { bytes.resize(size); }
+
+  // Appends bytes at the end of the file (aligned to `align`) and grows the PT_LOAD to map them. Returns their
+  // file offset; their address is vaddr(offset).
+  uint64_t append(const std::vector<unsigned char>& data, uint64_t align = 8) {
+    uint64_t offset = (bytes.size() + align - 1) / align * align;
+    bytes.resize(offset);
+    bytes.insert(bytes.end(), data.begin(), data.end());
+    if (auto load = phdr_indexes.find(PT_LOAD); load != phdr_indexes.end()) {
+      edit_phdr(load->second, [&](Phdr& p) {
+        p.p_filesz = bytes.size();
+        p.p_memsz = bytes.size();
+      });
+    }
+    return offset;
+  }
+
+  // Adds a program header: the table is rewritten at the end of the file with one more entry (e_phoff and e_phnum
+  // follow), inside the PT_LOAD. Returns the index of the new header.
+  size_t append_phdr(const Phdr& added) {
+    std::vector<Phdr> table;
+    for (size_t i = 0; i < ehdr().e_phnum; ++i) table.push_back(phdr(i));
+    table.push_back(added);
+    std::vector<unsigned char> data(table.size() * sizeof(Phdr));
+    std::memcpy(data.data(), table.data(), data.size());
+    uint64_t offset = append(data);
+    edit_ehdr([&](Ehdr& e) {
+      e.e_phoff = offset;
+      e.e_phnum = static_cast<uint16_t>(table.size());
+    });
+    if (auto load = phdr_indexes.find(PT_LOAD); load != phdr_indexes.end()) {
+      edit_phdr(load->second, [&](Phdr& p) {
+        p.p_filesz = bytes.size();
+        p.p_memsz = bytes.size();
+      });
+    }
+    return table.size() - 1;
+  }
 
   std::unique_ptr<elf::ByteSource> source() const { return elf::ByteSource::from_memory(bytes.data(), bytes.size()); }
   Expected<elf::ElfObject> parse() const { return elf::parse_elf(*source()); }
@@ -151,24 +200,60 @@ class ElfBuilder {
     std::vector<unsigned char> desc;
   };
 
-  ElfBuilder& type(uint16_t value) { type_ = value; return *this; }
-  ElfBuilder& machine(uint16_t value) { machine_ = value; return *this; }
-  ElfBuilder& flags(uint32_t value) { flags_ = value; return *this; }
-  ElfBuilder& entry(uint64_t value) { entry_ = value; return *this; }
-  ElfBuilder& os_abi(uint8_t value) { os_abi_ = value; return *this; }
+  ElfBuilder& type(uint16_t value) {
+    type_ = value;
+    return *this;
+  }
+  ElfBuilder& machine(uint16_t value) {
+    machine_ = value;
+    return *this;
+  }
+  ElfBuilder& flags(uint32_t value) {
+    flags_ = value;
+    return *this;
+  }
+  ElfBuilder& entry(uint64_t value) {
+    entry_ = value;
+    return *this;
+  }
+  ElfBuilder& os_abi(uint8_t value) {
+    os_abi_ = value;
+    return *this;
+  }
 
-  ElfBuilder& interpreter(std::string path) { interpreter_ = std::move(path); return *this; }
+  ElfBuilder& interpreter(std::string path) {
+    interpreter_ = std::move(path);
+    return *this;
+  }
 
   // A PT_DYNAMIC is written when any of these is used (or dynamic() asks for an empty one).
-  ElfBuilder& dynamic() { dynamic_ = true; return *this; }
-  ElfBuilder& needed(std::string name) { needed_.push_back(std::move(name)); return dynamic(); }
-  ElfBuilder& soname(std::string name) { soname_ = std::move(name); return dynamic(); }
-  ElfBuilder& rpath(std::string path) { rpath_ = std::move(path); return dynamic(); }
-  ElfBuilder& runpath(std::string path) { runpath_ = std::move(path); return dynamic(); }
+  ElfBuilder& dynamic() {
+    dynamic_ = true;
+    return *this;
+  }
+  ElfBuilder& needed(std::string name) {
+    needed_.push_back(std::move(name));
+    return dynamic();
+  }
+  ElfBuilder& soname(std::string name) {
+    soname_ = std::move(name);
+    return dynamic();
+  }
+  ElfBuilder& rpath(std::string path) {
+    rpath_ = std::move(path);
+    return dynamic();
+  }
+  ElfBuilder& runpath(std::string path) {
+    runpath_ = std::move(path);
+    return dynamic();
+  }
   ElfBuilder& dt_flags(uint64_t value) { return dynamic_entry(DT_FLAGS, value); }
   ElfBuilder& dt_flags_1(uint64_t value) { return dynamic_entry(DT_FLAGS_1, value); }
   // Written after the entries above and before DT_NULL, in order.
-  ElfBuilder& dynamic_entry(int64_t tag, uint64_t value) { extra_dynamic_.emplace_back(tag, value); return dynamic(); }
+  ElfBuilder& dynamic_entry(int64_t tag, uint64_t value) {
+    extra_dynamic_.emplace_back(tag, value);
+    return dynamic();
+  }
   ElfBuilder& version_need(std::string file, std::vector<Version> versions) {
     version_needs_.emplace_back(std::move(file), std::move(versions));
     return dynamic();
@@ -194,11 +279,23 @@ class ElfBuilder {
     return *this;
   }
 
-  ElfBuilder& section_headers(bool present) { section_headers_ = present; return *this; }
+  ElfBuilder& section_headers(bool present) {
+    section_headers_ = present;
+    return *this;
+  }
   // Without program headers (a relocatable file): e_phoff and e_phnum are 0; notes are found through sections.
-  ElfBuilder& program_headers(bool present) { program_headers_ = present; return *this; }
-  ElfBuilder& symtab() { symtab_ = true; return *this; }
-  ElfBuilder& debuglink(std::string file) { debuglink_ = std::move(file); return *this; }
+  ElfBuilder& program_headers(bool present) {
+    program_headers_ = present;
+    return *this;
+  }
+  ElfBuilder& symtab() {
+    symtab_ = true;
+    return *this;
+  }
+  ElfBuilder& debuglink(std::string file) {
+    debuglink_ = std::move(file);
+    return *this;
+  }
 
   Image build() const {
     Image image;
@@ -275,8 +372,8 @@ class ElfBuilder {
       sections.add(".strtab", SHT_STRTAB, 0, strtab, 1, 1);
       uint64_t offset = w.align(8);
       w.put(typename ELFT::Sym{});
-      sections.add(".symtab", SHT_SYMTAB, 0, offset, sizeof(typename ELFT::Sym), 8, sections.index(".strtab"),
-                   1, sizeof(typename ELFT::Sym));
+      sections.add(".symtab", SHT_SYMTAB, 0, offset, sizeof(typename ELFT::Sym), 8, sections.index(".strtab"), 1,
+                   sizeof(typename ELFT::Sym));
     }
     if (debuglink_) {
       uint64_t offset = w.offset();
@@ -288,11 +385,15 @@ class ElfBuilder {
     }
 
     Ehdr ehdr{};
-    const unsigned char ident[EI_NIDENT] = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3,
-                                           static_cast<unsigned char>(kIs64 ? ELFCLASS64 : ELFCLASS32),
-                                           static_cast<unsigned char>(E == std::endian::little ? ELFDATA2LSB
-                                                                                               : ELFDATA2MSB),
-                                           EV_CURRENT, os_abi_};
+    const unsigned char ident[EI_NIDENT] = {
+        ELFMAG0,
+        ELFMAG1,
+        ELFMAG2,
+        ELFMAG3,
+        static_cast<unsigned char>(kIs64 ? ELFCLASS64 : ELFCLASS32),
+        static_cast<unsigned char>(E == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB),
+        EV_CURRENT,
+        os_abi_};
     std::memcpy(ehdr.e_ident, ident, EI_NIDENT);
     ehdr.e_type = type_;
     ehdr.e_machine = machine_ ? machine_ : (kIs64 ? EM_X86_64 : EM_386);
@@ -346,7 +447,9 @@ class ElfBuilder {
       return out.size();
     }
     template <typename T>
-    void put(const T& value) { bytes(&value, sizeof(T)); }
+    void put(const T& value) {
+      bytes(&value, sizeof(T));
+    }
   };
 
   // Section headers in the order their parts are written; names go to .shstrtab.

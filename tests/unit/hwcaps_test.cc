@@ -95,13 +95,17 @@ TEST(Hwcaps, LegacyFilterMatchesTheHostLoadersHelp) {
     std::string loader;
     uint16_t machine;
     uint8_t elf_class;
-    std::vector<std::pair<std::string, uint64_t>> hwcaps;     // sysdeps/x86/dl-hwcap.h names and bits
-    std::vector<std::pair<std::string, int>> platforms;       // dl-procinfo.c platform names and indices
+    std::vector<std::pair<std::string, uint64_t>> hwcaps;  // sysdeps/x86/dl-hwcap.h names and bits
+    std::vector<std::pair<std::string, int>> platforms;    // dl-procinfo.c platform names and indices
     uint64_t platform_mask;
   };
   std::vector<Case> cases = {
-      {"/lib64/ld-linux-x86-64.so.2", EM_X86_64, ELFCLASS64, {{"x86_64", 2}, {"avx512_1", 4}},
-       {{"haswell", 2}, {"xeon_phi", 3}}, uint64_t{0xf} << 48},
+      {"/lib64/ld-linux-x86-64.so.2",
+       EM_X86_64,
+       ELFCLASS64,
+       {{"x86_64", 2}, {"avx512_1", 4}},
+       {{"haswell", 2}, {"xeon_phi", 3}},
+       uint64_t{0xf} << 48},
       {"/lib/ld-linux.so.2", EM_386, ELFCLASS32, {{"sse2", 1}}, {{"i586", 0}, {"i686", 1}}, uint64_t{0x3} << 48},
   };
   size_t checked = 0;

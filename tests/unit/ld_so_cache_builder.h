@@ -24,22 +24,22 @@ struct BuilderEntry {
   std::string key;
   std::string value;
   int32_t flags = 3;
-  uint64_t legacy_hwcap = 0;            // legacy hwcap bits (tls, x86_64, haswell... subdirectories)
-  std::optional<std::string> hwcaps;    // glibc-hwcaps subdirectory
-  uint32_t isa_level = 0;               // stored in bits 32..41 of a glibc-hwcaps entry's hwcap
+  uint64_t legacy_hwcap = 0;          // legacy hwcap bits (tls, x86_64, haswell... subdirectories)
+  std::optional<std::string> hwcaps;  // glibc-hwcaps subdirectory
+  uint32_t isa_level = 0;             // stored in bits 32..41 of a glibc-hwcaps entry's hwcap
 };
 
 struct BuiltCache {
   std::vector<unsigned char> bytes;
   elf::ByteOrder order = elf::ByteOrder::little;
-  uint64_t new_header = 0;         // offset of struct cache_file_new (valid when has_new)
+  uint64_t new_header = 0;  // offset of struct cache_file_new (valid when has_new)
   bool has_new = false;
-  uint64_t old_entries = 0;        // offset of the old entries (valid when has_old)
+  uint64_t old_entries = 0;  // offset of the old entries (valid when has_old)
   bool has_old = false;
-  uint64_t new_entries = 0;        // offset of the new entries
-  uint64_t extension = 0;          // offset of the extension directory (0: none)
-  uint64_t hwcaps_array = 0;       // offset of the glibc-hwcaps section's data (0: none)
-  uint64_t strings = 0;            // where string indices count from
+  uint64_t new_entries = 0;           // offset of the new entries
+  uint64_t extension = 0;             // offset of the extension directory (0: none)
+  uint64_t hwcaps_array = 0;          // offset of the glibc-hwcaps section's data (0: none)
+  uint64_t strings = 0;               // where string indices count from
   std::vector<BuilderEntry> entries;  // in file order
 
   elf::ByteView view() const { return elf::ByteView(bytes.data(), bytes.size()); }
@@ -102,9 +102,9 @@ class CacheBuilder {
     BuiltCache out;
     out.order = order_;
     std::vector<BuilderEntry> entries = entries_;
-    if (sort_) std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return ldconfig_compare(a, b) < 0;
-    });
+    if (sort_)
+      std::stable_sort(entries.begin(), entries.end(),
+                       [](const auto& a, const auto& b) { return ldconfig_compare(a, b) < 0; });
     out.entries = entries;
 
     // glibc-hwcaps names get indices in strcmp order (assign_glibc_hwcaps_indices).
@@ -172,14 +172,13 @@ class CacheBuilder {
       std::copy_n("glibc-ld.so.cache1.1", 20, out.bytes.begin() + static_cast<long>(new_header));
       out.put32(new_header + 20, static_cast<uint32_t>(entries.size()));
       out.put32(new_header + 24, static_cast<uint32_t>(strings.size()));
-      out.bytes[new_header + 28] =
-          endian_flags_.value_or(order_ == elf::ByteOrder::little ? uint8_t{2} : uint8_t{3});
+      out.bytes[new_header + 28] = endian_flags_.value_or(order_ == elf::ByteOrder::little ? uint8_t{2} : uint8_t{3});
       for (size_t i = 0; i < entries.size(); ++i) {
         const BuilderEntry& e = entries[i];
         uint64_t hwcap = e.legacy_hwcap;
         if (e.hwcaps) {
-          uint64_t index = static_cast<uint64_t>(
-              std::find(hwcaps_names.begin(), hwcaps_names.end(), *e.hwcaps) - hwcaps_names.begin());
+          uint64_t index = static_cast<uint64_t>(std::find(hwcaps_names.begin(), hwcaps_names.end(), *e.hwcaps) -
+                                                 hwcaps_names.begin());
           hwcap = (uint64_t{1} << 62) | (uint64_t{e.isa_level} << 32) | index;
         }
         out.put32(out.new_entry(i), static_cast<uint32_t>(e.flags));

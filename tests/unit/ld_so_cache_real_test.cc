@@ -354,7 +354,8 @@ std::vector<std::string> supported_hwcaps(const std::vector<std::string>& loader
     if (line.rfind("Subdirectories of glibc-hwcaps", 0) == 0) {
       in_block = true;
     } else if (in_block && line.rfind("  ", 0) == 0) {
-      if (line.find("(supported, searched)") != std::string::npos) names.push_back(line.substr(2, line.find(' ', 2) - 2));
+      if (line.find("(supported, searched)") != std::string::npos)
+        names.push_back(line.substr(2, line.find(' ', 2) - 2));
     } else {
       in_block = false;
     }
@@ -364,7 +365,8 @@ std::vector<std::string> supported_hwcaps(const std::vector<std::string>& loader
 
 TEST(ForeignRootCache, LookupsMatchEachCrossLoaderUnderQemu) {
   std::set<int32_t> all_flags = {1};
-  for (const auto& facts : all_machine_facts()) all_flags.insert(facts.cache_accepted_flags.begin(), facts.cache_accepted_flags.end());
+  for (const auto& facts : all_machine_facts())
+    all_flags.insert(facts.cache_accepted_flags.begin(), facts.cache_accepted_flags.end());
   size_t roots = 0;
   for (const auto& facts : all_machine_facts()) {
     if (facts.debian_triplet.empty() || facts.qemu.empty()) continue;
@@ -393,11 +395,13 @@ TEST(ForeignRootCache, LookupsMatchEachCrossLoaderUnderQemu) {
     }
 
     test::CacheBuilder builder;
-    for (int32_t flags : all_flags) builder.add("libprobe.so.1", fmt::format("/probe/{:#x}/libprobe.so.1", flags), flags);
+    for (int32_t flags : all_flags)
+      builder.add("libprobe.so.1", fmt::format("/probe/{:#x}/libprobe.so.1", flags), flags);
     builder.add("libgeneric.so.1", "/generic/libgeneric.so.1", 3);
     builder.add("libhw.so.1", "/hw/base/libhw.so.1", facts.cache_flags);
     for (std::string_view name : facts.hwcaps_subdirs) {
-      builder.add_hwcaps("libhw.so.1", "/hw/" + std::string(name) + "/libhw.so.1", facts.cache_flags, std::string(name));
+      builder.add_hwcaps("libhw.so.1", "/hw/" + std::string(name) + "/libhw.so.1", facts.cache_flags,
+                         std::string(name));
       builder.add_hwcaps("libhwonly.so.1", "/hwonly/" + std::string(name) + "/libhwonly.so.1", facts.cache_flags,
                          std::string(name));
     }

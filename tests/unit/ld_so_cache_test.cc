@@ -3,9 +3,8 @@
 // message. The comparison with the real loaders is in ld_so_cache_real_test.cc.
 #include "loader/ld_so_cache.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <functional>
 #include <random>
@@ -58,7 +57,7 @@ TEST(CacheNameCompare, ComparesDigitRunsAsNumbers) {
   EXPECT_LT(cache_name_compare("libfoo.so.9", "libfoo.so.10"), 0);
   EXPECT_EQ(cache_name_compare("libfoo.so.01", "libfoo.so.1"), 0);  // same number
   EXPECT_EQ(cache_name_compare("libc.so.6", "libc.so.6"), 0);
-  EXPECT_EQ(cache_name_compare("lib1", "libx"), 1);    // a digit against a non-digit
+  EXPECT_EQ(cache_name_compare("lib1", "libx"), 1);  // a digit against a non-digit
   EXPECT_EQ(cache_name_compare("libx", "lib1"), -1);
   EXPECT_EQ(cache_name_compare("liba", "libb"), 'a' - 'b');
   EXPECT_EQ(cache_name_compare("lib", "libc"), -'c');  // a shorter name sorts first
@@ -127,7 +126,8 @@ TEST(LdSoCache, ArmAcceptsItsFloatAbiAndUnmarkedEntries) {
   EXPECT_EQ(parse_ok(both.build()).lookup("libm.so.6", armel), "/sf/libm.so.6");
   // A hard-float and an unmarked entry: the new format stops at the first usable one (the hard-float, whose flags
   // sort first), while the old format keeps going until an entry has the default ID 3, the unmarked one.
-  auto marked_and_unmarked = CacheBuilder().add("libx.so.1", "/hf/libx.so.1", 0x903).add("libx.so.1", "/any/libx.so.1", 3);
+  auto marked_and_unmarked =
+      CacheBuilder().add("libx.so.1", "/hf/libx.so.1", 0x903).add("libx.so.1", "/any/libx.so.1", 3);
   EXPECT_EQ(parse_ok(marked_and_unmarked.build()).lookup("libx.so.1", armhf), "/hf/libx.so.1");
   EXPECT_EQ(parse_ok(marked_and_unmarked.layout(CacheLayout::old_only).build()).lookup("libx.so.1", armhf),
             "/any/libx.so.1");
@@ -303,11 +303,7 @@ TEST(LdSoCacheMalformed, BadStringIndicesAreWarningsAndEndTheSearchAsInGlibc) {
   EXPECT_EQ(cache.lookup("libc.so.6", query(kX8664)), std::nullopt);
 
   // A bad value: the entry is not usable, the search goes on to the next one with the same name.
-  built = CacheBuilder()
-              .add("libx.so.1", "/one/libx.so.1", 1)
-              .add("libx.so.1", "/two/libx.so.1", 1)
-              .unsorted()
-              .build();
+  built = CacheBuilder().add("libx.so.1", "/one/libx.so.1", 1).add("libx.so.1", "/two/libx.so.1", 1).unsorted().build();
   built.put32(built.new_entry(0) + 8, 0xffffff00);
   cache = parse_ok(built);
   ASSERT_EQ(cache.warnings().size(), 1u);
@@ -319,11 +315,33 @@ TEST(LdSoCacheMalformed, BadStringIndicesAreWarningsAndEndTheSearchAsInGlibc) {
   // A string that runs to the end of the file without its NUL.
   built = CacheBuilder().add("liby.so.1", "/y", 3).build();
   built.bytes.resize(built.new_entry(1) + std::string_view("liby.so.1\0/y\0", 13).size());  // strings end the file
-  built.put32(built.new_header + 32, 0);  // and there is no extension
-  built.bytes.back() = 'x';               // the last string, "/y", loses its terminator
+  built.put32(built.new_header + 32, 0);                                                    // and there is no extension
+  built.bytes.back() = 'x';  // the last string, "/y", loses its terminator
   cache = parse_ok(built);
   ASSERT_EQ(cache.warnings().size(), 1u);
   EXPECT_EQ(cache.lookup("liby.so.1", query(kI386)), std::nullopt);
+}
+
+TEST(LdSoCacheMalformed, EntriesSharingOneLongStringAreRefused) {
+  // 3000 entries, each key and value the same 2000-byte string: 12 MB of copies out of a 74 kB file.
+  std::string name(2000, 'x');
+  test::BuiltCache built = CacheBuilder().add(name, name, 3).build();
+  std::vector<unsigned char> entry(built.bytes.begin() + 48, built.bytes.begin() + 72);
+  std::vector<unsigned char> bytes(built.bytes.begin(), built.bytes.begin() + 48);
+  for (int i = 0; i < 3000; ++i) bytes.insert(bytes.end(), entry.begin(), entry.end());
+  bytes.insert(bytes.end(), built.bytes.begin() + 72, built.bytes.end());
+  test::BuiltCache many;
+  many.bytes = bytes;
+  many.put32(20, 3000);
+  for (int i = 0; i < 3000; ++i) {  // string indices count from the header: shift them past the added entries
+    many.put32(48 + i * 24 + 4, 48 + 3000 * 24);
+    many.put32(48 + i * 24 + 8, 48 + 3000 * 24);
+  }
+  many.put32(32, 0);  // no extension
+  EXPECT_EQ(parse_error(many),
+            fmt::format("entry {}: the entries' strings add up to more than 16 times the file size ({:#x}); ldconfig "
+                        "never writes such a cache",
+                        (16 * bytes.size() + (1 << 20)) / 4000, bytes.size()));
 }
 
 TEST(LdSoCacheMalformed, DamagedExtensionsDisableOnlyTheHwcapsEntries) {
@@ -338,22 +356,28 @@ TEST(LdSoCacheMalformed, DamagedExtensionsDisableOnlyTheHwcapsEntries) {
   std::vector<Case> cases = {
       {"misaligned directory", [&](auto& b) { b.put32(b.new_header + 32, ext + 2); },
        fmt::format("extension directory offset {:#x} is not a multiple of 4; the loader ignores the glibc-hwcaps "
-                   "entries", ext + 2)},
+                   "entries",
+                   ext + 2)},
       {"directory past the end", [&](auto& b) { b.put32(b.new_header + 32, size & ~uint64_t{3}); },
        fmt::format("extension directory at {:#x} is past the end of the file ({:#x}); the loader ignores the "
-                   "glibc-hwcaps entries", size & ~uint64_t{3}, size)},
+                   "glibc-hwcaps entries",
+                   size & ~uint64_t{3}, size)},
       {"bad magic", [&](auto& b) { b.put32(ext, 0x12345678); },
        fmt::format("extension directory at {:#x}: magic 0x12345678 instead of 0xeaa42174; the loader ignores the "
-                   "glibc-hwcaps entries", ext)},
+                   "glibc-hwcaps entries",
+                   ext)},
       {"too many sections", [&](auto& b) { b.put32(ext + 4, 0x10000000); },
        fmt::format("extension directory at {:#x}: 268435456 sections × 16 bytes are past the end of the file "
-                   "({:#x}); the loader ignores the glibc-hwcaps entries", ext, size)},
+                   "({:#x}); the loader ignores the glibc-hwcaps entries",
+                   ext, size)},
       {"section past the end", [&](auto& b) { b.put32(ext + 8 + 16 + 12, 0xfffffff0); },
        fmt::format("extension section 1 (tag 1): offset {:#x} + size 0xfffffff0 is past the end of the file "
-                   "({:#x}); the loader ignores the glibc-hwcaps entries", base.hwcaps_array, size)},
+                   "({:#x}); the loader ignores the glibc-hwcaps entries",
+                   base.hwcaps_array, size)},
       {"odd section size", [&](auto& b) { b.put32(ext + 8 + 16 + 12, 6); },
        fmt::format("glibc-hwcaps extension section at {:#x}, size 0x6: not a non-empty 4-aligned array of 32-bit "
-                   "indices; the loader ignores it", base.hwcaps_array)},
+                   "indices; the loader ignores it",
+                   base.hwcaps_array)},
   };
   for (auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -372,7 +396,8 @@ TEST(LdSoCacheMalformed, DamagedExtensionsDisableOnlyTheHwcapsEntries) {
   ASSERT_EQ(cache.warnings().size(), 1u);
   EXPECT_EQ(cache.warnings()[0],
             fmt::format("glibc-hwcaps subdirectory 1: string index 0xfffffff0 is outside the file ({:#x}) or "
-                        "unterminated", size));
+                        "unterminated",
+                        size));
   EXPECT_EQ(cache.lookup("libfoo.so.1", v3), "/usr/lib/glibc-hwcaps/x86-64-v2/libfoo.so.1");
   // An unknown section tag is skipped.
   built = base;

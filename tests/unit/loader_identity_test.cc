@@ -44,7 +44,7 @@ struct Truth {
   std::vector<std::string> system_dirs;
   std::vector<std::string> hwcaps;  // every name in the glibc-hwcaps block, in priority order
   std::string version;
-  std::string lib;                  // $LIB as expanded in --library-path
+  std::string lib;  // $LIB as expanded in --library-path
   bool argv0 = false, library_path = false, inhibit_cache = false, legacy = false;
 };
 
@@ -81,8 +81,8 @@ Truth ask_loader(const std::vector<std::string>& loader, const std::vector<std::
   }
   // $LIB: the first search path element of --library-path '/elfrun-probe/$LIB', as LD_DEBUG prints it.
   auto probe = debug_loader;
-  probe.insert(probe.end(), {"--library-path", "/elfrun-probe/$LIB", "--preload", "libelfrun-absent.so.9", "--list",
-                             main});
+  probe.insert(probe.end(),
+               {"--library-path", "/elfrun-probe/$LIB", "--preload", "libelfrun-absent.so.9", "--list", main});
   std::string debug = test::run_command(probe, env, true).out;
   size_t path = debug.find("search path=/elfrun-probe/");
   if (path != std::string::npos) {
@@ -224,9 +224,11 @@ Fake fake(uint16_t machine, std::string bytes) {
 using namespace std::string_literals;
 
 TEST(LoaderIdentitySynthetic, UpstreamLayoutAndANewerRelease) {
-  auto f = fake(EM_X86_64, "\x7f" "ELF\0\0/etc/ld.so.cache\0/usr/lib64/\0/usr/lib/\0/lib64/\0junk/\0\0lib64\0"
-                           "x86-64-v4:x86-64-v3:x86-64-v2\0x86-64-v2\0--argv0\0--library-path\0--inhibit-cache\0"
-                           "ld.so (GNU libc) stable release version 2.38.\n\0"s);
+  auto f = fake(EM_X86_64,
+                "\x7f"
+                "ELF\0\0/etc/ld.so.cache\0/usr/lib64/\0/usr/lib/\0/lib64/\0junk/\0\0lib64\0"
+                "x86-64-v4:x86-64-v3:x86-64-v2\0x86-64-v2\0--argv0\0--library-path\0--inhibit-cache\0"
+                "ld.so (GNU libc) stable release version 2.38.\n\0"s);
   LoaderIdentity identity = f.identify();
   EXPECT_EQ(identity.flavour, Flavour::glibc);
   EXPECT_EQ(identity.version, "2.38");
@@ -238,8 +240,9 @@ TEST(LoaderIdentitySynthetic, UpstreamLayoutAndANewerRelease) {
 }
 
 TEST(LoaderIdentitySynthetic, HwcapsFamilyNamesBeyondTheTable) {
-  auto f = fake(EM_S390, "\0/lib/\0/usr/lib/\0z17:z16:z15:z14:z13\0z13\0"
-                         "ld.so (GNU libc) development release version 2.41.9000.\0"s);
+  auto f = fake(EM_S390,
+                "\0/lib/\0/usr/lib/\0z17:z16:z15:z14:z13\0z13\0"
+                "ld.so (GNU libc) development release version 2.41.9000.\0"s);
   f.object.ident.data = ELFDATA2MSB;
   LoaderIdentity identity = f.identify();
   EXPECT_EQ(identity.version, "2.41.9000");
@@ -249,8 +252,9 @@ TEST(LoaderIdentitySynthetic, HwcapsFamilyNamesBeyondTheTable) {
 }
 
 TEST(LoaderIdentitySynthetic, AnOldGlibcWithoutBannerIsKnownByItsVersionDefinitions) {
-  auto f = fake(EM_AARCH64, "\0/lib/aarch64-linux-gnu/\0/usr/lib/aarch64-linux-gnu/\0/lib/\0/usr/lib/\0"
-                            "--library-path\0--inhibit-cache\0"s);
+  auto f = fake(EM_AARCH64,
+                "\0/lib/aarch64-linux-gnu/\0/usr/lib/aarch64-linux-gnu/\0/lib/\0/usr/lib/\0"
+                "--library-path\0--inhibit-cache\0"s);
   for (const char* name : {"GLIBC_2.17", "GLIBC_2.3", "GLIBC_PRIVATE", "ld-linux-aarch64.so.1"}) {
     elf::VersionDefinition definition;
     definition.names = {name};
@@ -281,9 +285,11 @@ TEST(LoaderIdentitySynthetic, ProgramsAndStrangersAreNotLoaders) {
 }
 
 TEST(LoaderIdentitySynthetic, MuslFromItsStrings) {
-  auto f = fake(EM_AARCH64, "\0" "127.0.0.1\0musl libc (aarch64)\nVersion %s\nDynamic Program Loader\0/usr/local/bin:/bin\0"
-                            "1.2.5_git20240512\0/lib:/usr/local/lib:/usr/lib\0%.*s/etc/ld-musl-aarch64.path\0argv0\0"
-                            "library-path\0preload\0"s);
+  auto f = fake(EM_AARCH64,
+                "\0"
+                "127.0.0.1\0musl libc (aarch64)\nVersion %s\nDynamic Program Loader\0/usr/local/bin:/bin\0"
+                "1.2.5_git20240512\0/lib:/usr/local/lib:/usr/lib\0%.*s/etc/ld-musl-aarch64.path\0argv0\0"
+                "library-path\0preload\0"s);
   LoaderIdentity identity = f.identify();
   EXPECT_EQ(identity.flavour, Flavour::musl);
   EXPECT_EQ(identity.musl_arch, "aarch64");
@@ -325,8 +331,8 @@ TEST(LoaderIdentitySynthetic, FallbackIdentityComesFromTheTable) {
   LoaderIdentity identity = fallback_identity(program);
   EXPECT_TRUE(identity.from_fallback_table);
   EXPECT_EQ(identity.flavour, Flavour::glibc);
-  EXPECT_EQ(identity.system_dirs, (std::vector<std::string>{"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-                                                             "/lib", "/usr/lib"}));
+  EXPECT_EQ(identity.system_dirs,
+            (std::vector<std::string>{"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib", "/usr/lib"}));
   EXPECT_EQ(identity.lib, "lib/aarch64-linux-gnu");
   EXPECT_EQ(identity.machine, EM_AARCH64);
 

@@ -23,13 +23,13 @@ inline bool under_ci() {
 }
 
 // A test that cannot run here: skipped, unless CI=true says every tool must be present.
-#define ELFRUN_SKIP_OR_FAIL(message)    \
-  do {                                  \
-    if (::elfrun::test::under_ci()) {   \
-      FAIL() << (message);              \
-    } else {                            \
-      GTEST_SKIP() << (message);        \
-    }                                   \
+#define ELFRUN_SKIP_OR_FAIL(message)  \
+  do {                                \
+    if (::elfrun::test::under_ci()) { \
+      FAIL() << (message);            \
+    } else {                          \
+      GTEST_SKIP() << (message);      \
+    }                                 \
   } while (0)
 
 inline std::string shell_quote(const std::string& word) {

@@ -45,8 +45,7 @@ TYPED_TEST(ReaderTest, IdentAndHeader) {
   ElfObject object = this->parse_ok(image);
   EXPECT_EQ(object.ident.elf_class, TypeParam::kIs64 ? ELFCLASS64 : ELFCLASS32);
   EXPECT_EQ(object.is_64(), TypeParam::kIs64);
-  EXPECT_EQ(object.byte_order(),
-            TypeParam::kOrder == std::endian::big ? elf::ByteOrder::big : elf::ByteOrder::little);
+  EXPECT_EQ(object.byte_order(), TypeParam::kOrder == std::endian::big ? elf::ByteOrder::big : elf::ByteOrder::little);
   EXPECT_EQ(object.ident.version, EV_CURRENT);
   EXPECT_EQ(object.ident.os_abi, ELFOSABI_GNU);
   EXPECT_EQ(object.header.type, ET_EXEC);
@@ -375,6 +374,37 @@ TYPED_TEST(ReaderTest, NoProgramHeadersWithZeroEntrySize) {
   ElfObject object = this->parse_ok(image);
   EXPECT_TRUE(object.program_headers.empty());
   EXPECT_FALSE(object.dynamic);
+}
+
+// The loader reads the dynamic section in memory, where p_memsz past p_filesz is zero: that zero is a DT_NULL.
+TYPED_TEST(ReaderTest, DynamicEndsInZeroFill) {
+  using Builder = ElfBuilder<TypeParam>;
+  auto image = Builder().needed("libc.so.6").build();
+  size_t dynamic = image.phdr_index(PT_DYNAMIC);
+  image.set_dyn(image.dyn_index(DT_NULL), DT_DEBUG, 0);
+  image.edit_phdr(dynamic, [](auto& p) { p.p_memsz = p.p_memsz + sizeof(typename TypeParam::Dyn); });
+  ElfObject object = this->parse_ok(image);
+  ASSERT_TRUE(object.dynamic);
+  EXPECT_EQ(object.dynamic->needed, std::vector<std::string>{"libc.so.6"});
+  EXPECT_EQ(object.dynamic->entries.back().tag, DT_DEBUG);
+}
+
+// A separate debug-info file (objcopy --only-keep-debug, /usr/lib/debug/.build-id/...) keeps the program headers
+// with p_filesz 0: the interpreter's name and the dynamic section are not in the file. It is read, not refused.
+TYPED_TEST(ReaderTest, SeparateDebugInfoFile) {
+  using Builder = ElfBuilder<TypeParam>;
+  auto image = Builder().interpreter("/lib/ld.so.1").needed("libc.so.6").build_id({7, 7, 7, 7}).build();
+  for (uint32_t type : {PT_INTERP, PT_DYNAMIC}) {
+    image.edit_phdr(image.phdr_index(type), [](auto& p) { p.p_filesz = 0; });
+  }
+  ElfObject object = this->parse_ok(image);
+  EXPECT_EQ(object.interpreter, "");
+  ASSERT_TRUE(object.dynamic);
+  EXPECT_TRUE(object.dynamic->entries.empty());
+  EXPECT_TRUE(object.dynamic->needed.empty());
+  EXPECT_EQ(object.notes.build_id, (std::vector<uint8_t>{7, 7, 7, 7}));
+  EXPECT_EQ(object.warnings, std::vector<std::string>{"program header 0 (PT_INTERP): p_filesz is 0: the interpreter "
+                                                      "path is not in the file (as in a separate debug-info file)"});
 }
 
 // The real fixture binaries of fuzz/corpus, built by tests/fixtures/build-fixtures.sh and stripped.

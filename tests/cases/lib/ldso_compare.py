@@ -110,6 +110,9 @@ class Comparison:
         self.args = args
         self.root = args.root.rstrip("/") if args.root else ""
         self.env = clean_env()
+        for setting in args.env:
+            name, _, value = setting.partition("=")
+            self.env[name] = value
 
     def inside(self, host_path):
         """The path as seen inside the root."""
@@ -226,6 +229,8 @@ def main():
                         help="rewrite ROOT/... in the loader's output to /... (a loader started by its host path)")
     parser.add_argument("--drop-nameless-vdso", action="store_true",
                         help="leave out qemu-user's nameless vdso line from the loader's output")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="set for both the loader and elfrun (LD_LIBRARY_PATH, LD_PRELOAD...)")
     parser.add_argument("--jobs", type=int, default=max(2, os.cpu_count() or 2))
     parser.add_argument("--batch", type=int, default=400)
     parser.add_argument("--timeout", type=float, default=60)

@@ -1,0 +1,354 @@
+// Kernel facts: uname, binfmt_misc entries, mountinfo lines, IA32 and x32 support. Read-only, nothing executed.
+#include "diagnose/kernel_facts.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace elfrun::diagnose {
+
+namespace {
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    size_t start = i;
+    while (i < line.size() && line[i] != ' ') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto digit = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int high = digit(hex[i]), low = digit(hex[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    bytes.push_back(static_cast<char>(high << 4 | low));
+  }
+  return bytes;
+}
+
+// mountinfo escapes blanks, tabs, newlines and backslashes in paths as \ooo (fs/proc_namespace.c mangle()).
+std::string unescape(std::string_view field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size() && std::isdigit(static_cast<unsigned char>(field[i + 1])) &&
+        std::isdigit(static_cast<unsigned char>(field[i + 2])) && std::isdigit(static_cast<unsigned char>(field[i + 3]))) {
+      out.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0')));
+      i += 3;
+    } else {
+      out.push_back(field[i]);
+    }
+  }
+  return out;
+}
+
+// A word of the kernel command line: "name=value" or "name"; nullopt when absent (the last one wins, as the kernel's
+// parser overwrites).
+std::optional<std::string> command_line_value(std::string_view command_line, std::string_view name) {
+  std::optional<std::string> value;
+  for (std::string_view word : split_words(command_line)) {
+    if (word == "--") break;  // the rest goes to init
+    if (word.substr(0, name.size()) != name) continue;
+    if (word.size() == name.size()) {
+      value = "";
+    } else if (word[name.size()] == '=') {
+      value = std::string(word.substr(name.size() + 1));
+    }
+  }
+  return value;
+}
+
+// The kernel's kstrtobool: 1/y/Y/on/true enable, 0/n/N/off/false disable.
+std::optional<bool> kernel_bool(const std::string& text) {
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "1" || lower == "y" || lower == "yes" || lower == "on" || lower == "true") return true;
+  if (lower == "0" || lower == "n" || lower == "no" || lower == "off" || lower == "false") return false;
+  return std::nullopt;
+}
+
+// "=y", "=m", "not set" or nullopt (the option does not appear at all).
+std::optional<std::string> config_value(const std::string& config, std::string_view option) {
+  for (std::string_view line : split_lines(config)) {
+    std::string set = std::string(option) + "=";
+    if (line.substr(0, set.size()) == set) return std::string(line.substr(set.size()));
+    if (line == "# " + std::string(option) + " is not set") return std::string("not set");
+  }
+  return std::nullopt;
+}
+
+bool has_symbol(const X86CompatInputs& inputs, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    if (std::find(inputs.kallsyms->begin(), inputs.kallsyms->end(), name) != inputs.kallsyms->end()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<KernelVersion> parse_kernel_release(std::string_view release) {
+  KernelVersion version;
+  uint32_t* parts[] = {&version.major, &version.minor, &version.patch};
+  size_t i = 0;
+  for (size_t part = 0; part < 3; ++part) {
+    if (i >= release.size() || !std::isdigit(static_cast<unsigned char>(release[i]))) {
+      if (part == 0) return std::nullopt;
+      break;
+    }
+    uint64_t value = 0;
+    while (i < release.size() && std::isdigit(static_cast<unsigned char>(release[i]))) {
+      value = std::min<uint64_t>(value * 10 + static_cast<uint64_t>(release[i] - '0'), UINT32_MAX);
+      ++i;
+    }
+    *parts[part] = static_cast<uint32_t>(value);
+    if (i >= release.size() || release[i] != '.') break;
+    ++i;
+  }
+  return version;
+}
+
+std::string to_string(const KernelVersion& version) {
+  return std::to_string(version.major) + "." + std::to_string(version.minor) + "." + std::to_string(version.patch);
+}
+
+std::optional<BinfmtHandler> parse_binfmt_entry(std::string name, std::string_view text) {
+  auto lines = split_lines(text);
+  if (lines.empty() || (lines[0] != "enabled" && lines[0] != "disabled")) return std::nullopt;
+  BinfmtHandler handler;
+  handler.name = std::move(name);
+  handler.enabled = lines[0] == "enabled";
+  bool has_magic = false;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    size_t blank = line.find(' ');
+    std::string_view key = line.substr(0, blank);
+    std::string_view value = blank == std::string_view::npos ? std::string_view() : line.substr(blank + 1);
+    if (key == "interpreter") {
+      handler.interpreter = std::string(value);
+    } else if (key == "flags:") {
+      handler.flags = std::string(value);
+    } else if (key == "offset") {
+      handler.offset = std::strtoull(std::string(value).c_str(), nullptr, 10);
+    } else if (key == "magic") {
+      auto bytes = from_hex(value);
+      if (!bytes) return std::nullopt;
+      handler.magic = std::move(*bytes);
+      has_magic = true;
+    } else if (key == "mask") {
+      auto bytes = from_hex(value);
+      if (!bytes) return std::nullopt;
+      handler.mask = std::move(*bytes);
+    } else if (key == "extension") {
+      handler.by_magic = false;
+      handler.extension = std::string(value.substr(value.size() > 0 && value[0] == '.' ? 1 : 0));
+    }
+  }
+  if (handler.interpreter.empty() || (handler.by_magic && !has_magic)) return std::nullopt;
+  if (!handler.mask.empty() && handler.mask.size() != handler.magic.size()) handler.mask.resize(handler.magic.size(), '\xff');
+  return handler;
+}
+
+std::vector<BinfmtHandler> read_binfmt_misc(const std::string& dir, bool& mounted) {
+  std::vector<BinfmtHandler> handlers;
+  mounted = read_text(dir + "/status").has_value();
+  if (!mounted) return handlers;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return handlers;
+  std::vector<std::string> names;
+  while (dirent* entry = ::readdir(d)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != ".." && name != "status" && name != "register") names.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    auto text = read_text(dir + "/" + name);
+    if (!text) continue;
+    if (auto handler = parse_binfmt_entry(name, *text)) handlers.push_back(std::move(*handler));
+  }
+  return handlers;
+}
+
+const BinfmtHandler* match_binfmt(const std::vector<BinfmtHandler>& handlers, elf::ByteView head,
+                                  std::string_view path) {
+  // fs/binfmt_misc.c check_file: the kernel compares within the first BINPRM_BUF_SIZE (256) bytes it read.
+  constexpr uint64_t kBufferSize = 256;
+  uint64_t available = std::min<uint64_t>(head.size(), kBufferSize);
+  std::string_view base = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
+  for (const BinfmtHandler& handler : handlers) {
+    if (!handler.enabled) continue;
+    if (!handler.by_magic) {
+      size_t dot = base.rfind('.');
+      if (dot != std::string_view::npos && base.substr(dot + 1) == handler.extension) return &handler;
+      continue;
+    }
+    if (handler.offset > available || handler.magic.size() > available - handler.offset) continue;
+    bool match = true;
+    for (size_t j = 0; j < handler.magic.size() && match; ++j) {
+      auto byte = static_cast<unsigned char>(head.data()[handler.offset + j]);
+      auto mask = handler.mask.empty() ? 0xffu : static_cast<unsigned char>(handler.mask[j]);
+      match = (byte & mask) == (static_cast<unsigned char>(handler.magic[j]) & mask);
+    }
+    if (match) return &handler;
+  }
+  return nullptr;
+}
+
+std::vector<MountEntry> parse_mountinfo(std::string_view text) {
+  std::vector<MountEntry> mounts;
+  for (std::string_view line : split_lines(text)) {
+    auto words = split_words(line);
+    auto separator = std::find(words.begin(), words.end(), "-");
+    if (words.size() < 6 || separator == words.end() || words.end() - separator < 3) continue;
+    MountEntry entry;
+    entry.mount_point = unescape(words[4]);
+    entry.options = std::string(words[5]);
+    entry.fs_type = std::string(separator[1]);
+    entry.source = unescape(separator[2]);
+    if (words.end() - separator >= 4) entry.super_options = std::string(separator[3]);
+    mounts.push_back(std::move(entry));
+  }
+  return mounts;
+}
+
+const MountEntry* mount_of(const std::vector<MountEntry>& mounts, std::string_view real_path) {
+  const MountEntry* best = nullptr;
+  for (const MountEntry& mount : mounts) {
+    std::string_view point = mount.mount_point;
+    bool contains = point == "/" || real_path == point ||
+                    (real_path.size() > point.size() && real_path.substr(0, point.size()) == point &&
+                     real_path[point.size()] == '/');
+    if (!contains) continue;
+    if (best == nullptr || point.size() >= best->mount_point.size()) best = &mount;
+  }
+  return best;
+}
+
+bool has_option(std::string_view options, std::string_view option) {
+  size_t start = 0;
+  while (start <= options.size()) {
+    size_t end = options.find(',', start);
+    if (end == std::string_view::npos) end = options.size();
+    if (options.substr(start, end - start) == option) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+FeatureState ia32_emulation_state(const X86CompatInputs& inputs) {
+  // arch/x86/Kconfig IA32_EMULATION, IA32_EMULATION_DEFAULT_DISABLED (6.7+) and the ia32_emulation= parameter.
+  auto parameter = command_line_value(inputs.command_line, "ia32_emulation");
+  std::optional<bool> switched = parameter ? kernel_bool(*parameter) : std::nullopt;
+  const bool switched_off = switched.has_value() && !*switched;
+  const bool switched_on = switched.has_value() && *switched;
+  if (switched_off) return {FeatureState::Value::no, "the kernel was booted with ia32_emulation=" + *parameter};
+  if (inputs.config) {
+    auto built = config_value(*inputs.config, "CONFIG_IA32_EMULATION");
+    if (built != "y") {
+      return {FeatureState::Value::no, "CONFIG_IA32_EMULATION is not set (" + inputs.config_source + ")"};
+    }
+    if (config_value(*inputs.config, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED") == "y" && !switched_on) {
+      return {FeatureState::Value::no, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y (" + inputs.config_source +
+                                           ") and no ia32_emulation=1 on the kernel command line"};
+    }
+    return {FeatureState::Value::yes, "CONFIG_IA32_EMULATION=y (" + inputs.config_source + ")"};
+  }
+  if (inputs.kallsyms) {
+    if (has_symbol(inputs, {"ia32_sys_call", "ia32_sys_call_table"})) {
+      return {FeatureState::Value::yes, "the kernel has a 32-bit system call table (ia32_sys_call in /proc/kallsyms)"};
+    }
+    return {FeatureState::Value::no, "the kernel has no 32-bit system call table (no ia32_sys_call or "
+                                     "ia32_sys_call_table in /proc/kallsyms)"};
+  }
+  return {FeatureState::Value::unknown, "neither the kernel's config nor /proc/kallsyms could be read"};
+}
+
+FeatureState x32_abi_state(const X86CompatInputs& inputs) {
+  // arch/x86/Kconfig X86_X32_ABI; Debian's kernels also need syscall.x32=y when built with X86_X32_DISABLED.
+  if (inputs.config) {
+    auto built = config_value(*inputs.config, "CONFIG_X86_X32_ABI");
+    if (!built) built = config_value(*inputs.config, "CONFIG_X86_X32");  // its name before Linux 5.18
+    if (built != "y") return {FeatureState::Value::no, "CONFIG_X86_X32_ABI is not set (" + inputs.config_source + ")"};
+    auto parameter = command_line_value(inputs.command_line, "syscall.x32");
+    std::optional<bool> switched = parameter ? kernel_bool(*parameter) : std::nullopt;
+    const bool switched_off = switched.has_value() && !*switched;
+    const bool switched_on = switched.has_value() && *switched;
+    if (config_value(*inputs.config, "CONFIG_X86_X32_DISABLED") == "y" && !switched_on) {
+      return {FeatureState::Value::no, "CONFIG_X86_X32_DISABLED=y (" + inputs.config_source +
+                                           ") and no syscall.x32=y on the kernel command line"};
+    }
+    if (switched_off) return {FeatureState::Value::no, "the kernel was booted with syscall.x32=" + *parameter};
+    return {FeatureState::Value::yes, "CONFIG_X86_X32_ABI=y (" + inputs.config_source + ")"};
+  }
+  if (inputs.kallsyms) {
+    if (has_symbol(inputs, {"x32_sys_call", "x32_sys_call_table"})) {
+      return {FeatureState::Value::yes, "the kernel has an x32 system call table (x32_sys_call in /proc/kallsyms)"};
+    }
+    return {FeatureState::Value::no,
+            "the kernel has no x32 system call table (no x32_sys_call or x32_sys_call_table in /proc/kallsyms)"};
+  }
+  return {FeatureState::Value::unknown, "neither the kernel's config nor /proc/kallsyms could be read"};
+}
+
+X86CompatInputs read_x86_compat_inputs(const std::string& release) {
+  X86CompatInputs inputs;
+  std::string config_path = "/boot/config-" + release;
+  if (auto text = read_text(config_path)) {
+    inputs.config = std::move(*text);
+    inputs.config_source = config_path;
+  }
+  if (auto text = read_text("/proc/cmdline")) inputs.command_line = std::move(*text);
+  if (!inputs.config) {
+    std::ifstream in("/proc/kallsyms");
+    if (in) {
+      static const std::set<std::string> kWanted = {"ia32_sys_call", "ia32_sys_call_table", "x32_sys_call",
+                                                    "x32_sys_call_table"};
+      std::vector<std::string> found;
+      std::string address, type, name;
+      std::string rest;
+      while (in >> address >> type >> name) {
+        if (kWanted.count(name) != 0) found.push_back(name);
+        std::getline(in, rest);  // a module name in brackets, when there is one
+      }
+      inputs.kallsyms = std::move(found);
+    }
+  }
+  return inputs;
+}
+
+}  // namespace elfrun::diagnose

@@ -1,0 +1,91 @@
+// What the running kernel will execute, read from the system without running anything: its release and machine
+// (uname), whether it has IA32 emulation and the x32 ABI (its config, its symbols, its command line), the
+// binfmt_misc handlers registered (/proc/sys/fs/binfmt_misc), and the mounts (/proc/self/mountinfo).
+// The parsers take text, so that tests feed them the formats directly.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "elf/byte_view.h"
+
+namespace elfrun::diagnose {
+
+struct KernelVersion {
+  uint32_t major = 0, minor = 0, patch = 0;
+  auto operator<=>(const KernelVersion&) const = default;
+};
+
+// "6.1.0-18-amd64" -> 6.1.0; "5.4" -> 5.4.0; nullopt when it does not start with a number.
+std::optional<KernelVersion> parse_kernel_release(std::string_view release);
+std::string to_string(const KernelVersion& version);
+
+// One entry of /proc/sys/fs/binfmt_misc (Linux fs/binfmt_misc.c, its entry_status format).
+struct BinfmtHandler {
+  std::string name;
+  bool enabled = false;
+  std::string interpreter;
+  std::string flags;       // "POCF"...
+  bool by_magic = true;    // else by extension
+  uint64_t offset = 0;
+  std::string magic;       // raw bytes
+  std::string mask;        // raw bytes, as long as magic; empty: every bit counts
+  std::string extension;   // by_magic false: the file name extension, without the dot
+};
+
+// Parses the text of one entry file; nullopt when it is not an entry ("register", "status", garbage).
+std::optional<BinfmtHandler> parse_binfmt_entry(std::string name, std::string_view text);
+
+// Every entry of a binfmt_misc directory; `mounted` says whether binfmt_misc is there at all (its "status" file).
+std::vector<BinfmtHandler> read_binfmt_misc(const std::string& dir, bool& mounted);
+
+// The first enabled handler matching a file (its first bytes, or its name's extension), as search_binfmt_handler.
+const BinfmtHandler* match_binfmt(const std::vector<BinfmtHandler>& handlers, elf::ByteView head,
+                                  std::string_view path);
+
+// One line of /proc/self/mountinfo (escapes such as \040 decoded).
+struct MountEntry {
+  std::string mount_point;
+  std::string options;        // per-mount: "rw,nosuid,noexec,relatime"
+  std::string fs_type;
+  std::string source;
+  std::string super_options;  // per-superblock
+};
+
+std::vector<MountEntry> parse_mountinfo(std::string_view text);
+
+// The mount a real (absolute, symlink-free) path is on: the last entry whose mount point is the path or one of its
+// parent directories (a later mount over the same point hides the earlier one).
+const MountEntry* mount_of(const std::vector<MountEntry>& mounts, std::string_view real_path);
+
+// True when a comma-separated option list has `option` ("noexec" in "rw,noexec,relatime").
+bool has_option(std::string_view options, std::string_view option);
+
+// Whether a kernel feature is there: yes, no (and why), or unknown (nothing could tell).
+struct FeatureState {
+  enum class Value : uint8_t { yes, no, unknown };
+  Value value = Value::unknown;
+  std::string evidence;  // "CONFIG_X86_X32_ABI is not set (/proc/config.gz)"...
+};
+
+// IA32 emulation and the x32 ABI on an x86-64 kernel, from the kernel's config text (when there is one), the
+// symbols of /proc/kallsyms (ia32_sys_call / x32_sys_call and their older _table forms) and the command line
+// (ia32_emulation=, syscall.x32=).
+struct X86CompatInputs {
+  std::optional<std::string> config;       // text of the config; nullopt when none could be read
+  std::string config_source;               // where it came from, for the evidence
+  std::optional<std::vector<std::string>> kallsyms;  // the names found among those asked; nullopt: unreadable
+  std::string command_line;
+};
+FeatureState ia32_emulation_state(const X86CompatInputs& inputs);
+FeatureState x32_abi_state(const X86CompatInputs& inputs);
+
+// Reads what X86CompatInputs needs from this machine: /boot/config-RELEASE (Debian installs it; /proc/config.gz is
+// gzip and is not read, the symbols answer instead), /proc/kallsyms, /proc/cmdline.
+X86CompatInputs read_x86_compat_inputs(const std::string& release);
+
+}  // namespace elfrun::diagnose

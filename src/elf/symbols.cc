@@ -1,0 +1,231 @@
+// The dynamic symbol table reader, one template over the four layouts (see symbols.h for where the count comes from).
+#include "elf/symbols.h"
+
+#include <elf.h>
+
+#include <fmt/format.h>
+
+#include "elf/layout.h"
+
+namespace elfrun::elf {
+
+namespace {
+
+// Names are copied within a budget a few times the string table's size, as the reader does (reader.cc): a hostile
+// table can point every symbol at the same long string.
+constexpr uint64_t kNameCopiesPerTableByte = 8;
+constexpr uint64_t kBudgetSlack = 64 * 1024;
+
+std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
+
+template <typename ELFT>
+class SymbolReader {
+ public:
+  using Sym = typename ELFT::Sym;
+  static constexpr std::endian E = ELFT::kOrder;
+
+  SymbolReader(const ByteSource& source, const ElfObject& object) : source_(source), object_(object) {}
+
+  Expected<DynamicSymbolTable> read() {
+    DynamicSymbolTable table;
+    const DynamicInfo& dyn = *object_.dynamic;
+    if (dyn.syment && *dyn.syment != sizeof(Sym)) {
+      return Error{fmt::format("dynamic section: DT_SYMENT {} is not the size of a symbol in this class ({})",
+                               *dyn.syment, sizeof(Sym))};
+    }
+    auto symtab = mapped("DT_SYMTAB", *dyn.symtab);
+    if (!symtab) return symtab.error();
+    auto count = symbol_count(table.count_from);
+    if (!count) return count.error();
+    if (*count > symtab->size() / sizeof(Sym)) {
+      return Error{fmt::format("dynamic section: {} gives {} symbols, but only {} fit between DT_SYMTAB {} and the end "
+                               "of its PT_LOAD segment's file contents",
+                               table.count_from, *count, symtab->size() / sizeof(Sym), hex(*dyn.symtab))};
+    }
+    std::optional<ByteView> versym;
+    if (dyn.versym) {
+      auto bytes = mapped("DT_VERSYM", *dyn.versym);
+      if (!bytes) return bytes.error();
+      versym = bytes->subspan(0, *count * 2);
+      if (!versym) {
+        return Error{fmt::format("dynamic section: DT_VERSYM {} has room for {} entries, the symbol table has {}",
+                                 hex(*dyn.versym), bytes->size() / 2, *count)};
+      }
+      table.has_versym = true;
+    }
+    ByteView strtab;
+    if (*count > 1) {
+      if (!dyn.strtab) return Error{"dynamic section: DT_SYMTAB without DT_STRTAB: the symbols have no names"};
+      auto strings = mapped("DT_STRTAB", *dyn.strtab);
+      if (!strings) return strings.error();
+      strtab = *strings;
+      if (dyn.strsz) {
+        auto sized = strtab.subspan(0, *dyn.strsz);
+        if (!sized) {
+          return Error{fmt::format("dynamic section: DT_STRTAB {} + DT_STRSZ {} is past the end of its PT_LOAD "
+                                   "segment's file contents",
+                                   hex(*dyn.strtab), hex(*dyn.strsz))};
+        }
+        strtab = *sized;
+      }
+    }
+    uint64_t budget = kNameCopiesPerTableByte * strtab.size() + kBudgetSlack;
+    table.symbols.reserve(*count);
+    for (uint64_t i = 0; i < *count; ++i) {
+      Sym raw = *symtab->template read<Sym>(i * sizeof(Sym));
+      DynamicSymbol symbol;
+      symbol.value = raw.st_value;
+      symbol.size = raw.st_size;
+      symbol.type = raw.st_info & 0xf;
+      symbol.binding = raw.st_info >> 4;
+      symbol.visibility = raw.st_other & 0x3;
+      symbol.section = raw.st_shndx;
+      if (versym) {
+        uint16_t entry = *versym->template read<U16<E>>(i * 2);
+        symbol.version_index = entry & 0x7fff;
+        symbol.version_hidden = (entry & 0x8000) != 0;
+      }
+      uint32_t name = raw.st_name;
+      if (name != 0) {
+        auto text = strtab.c_string(name);
+        if (!text) {
+          return Error{fmt::format("dynamic symbol {}: st_name {} is past the end of the string table ({} bytes) or "
+                                   "has no NUL",
+                                   i, hex(name), hex(strtab.size()))};
+        }
+        if (text->size() >= budget) {
+          return Error{fmt::format("dynamic symbol {}: the names read so far add up to more than {} times the string "
+                                   "table ({} bytes): its symbols name the same bytes over and over",
+                                   i, kNameCopiesPerTableByte, hex(strtab.size()))};
+        }
+        budget -= text->size() + 1;
+        symbol.name = std::string(*text);
+      }
+      table.symbols.push_back(std::move(symbol));
+    }
+    return table;
+  }
+
+ private:
+  // The file bytes behind a virtual address, to the end of its PT_LOAD segment's file contents (as reader.cc maps).
+  Expected<ByteView> mapped(const char* tag, uint64_t address) const {
+    for (const ProgramHeader& ph : object_.program_headers) {
+      if (ph.type != PT_LOAD || address < ph.vaddr || address - ph.vaddr >= ph.filesz) continue;
+      auto segment = source_.bytes(ph.offset, ph.filesz);
+      if (!segment) break;
+      return *segment->tail(address - ph.vaddr);
+    }
+    return Error{fmt::format("dynamic section: {} {} is not inside the file contents of any PT_LOAD segment", tag,
+                             hex(address))};
+  }
+
+  // DT_HASH words are 32-bit except on 64-bit s390 and Alpha (glibc's Elf_Symndx is 64-bit there).
+  bool wide_hash_words() const {
+    return ELFT::kIs64 && (object_.header.machine == EM_S390 || object_.header.machine == EM_ALPHA);
+  }
+
+  Expected<uint64_t> symbol_count(std::string& from) const {
+    const DynamicInfo& dyn = *object_.dynamic;
+    if (dyn.hash) {
+      from = "DT_HASH";
+      auto table = mapped("DT_HASH", *dyn.hash);
+      if (!table) return table.error();
+      std::optional<uint64_t> nchain;
+      if (wide_hash_words()) {
+        auto value = table->template read<U64<E>>(8);
+        if (value) nchain = uint64_t{*value};
+      } else {
+        auto value = table->template read<U32<E>>(4);
+        if (value) nchain = uint64_t{*value};
+      }
+      if (!nchain) return Error{fmt::format("dynamic section: DT_HASH {}: no room for its header", hex(*dyn.hash))};
+      return *nchain;
+    }
+    if (dyn.gnu_hash) {
+      from = "DT_GNU_HASH";
+      return gnu_hash_count(*dyn.gnu_hash);
+    }
+    for (size_t i = 0; i < object_.sections.size(); ++i) {
+      const SectionHeader& s = object_.sections[i];
+      if (s.type == SHT_DYNSYM && s.addr == *dyn.symtab && s.entsize == sizeof(Sym)) {
+        from = fmt::format("section header {} (.dynsym)", i);
+        return s.size / sizeof(Sym);
+      }
+    }
+    return Error{"dynamic section: neither DT_HASH nor DT_GNU_HASH (nor a .dynsym section header) says how many "
+                 "dynamic symbols there are"};
+  }
+
+  // The highest symbol index any bucket starts a chain at, then that chain to its end (the entry with bit 0 set).
+  Expected<uint64_t> gnu_hash_count(uint64_t address) const {
+    auto table = mapped("DT_GNU_HASH", address);
+    if (!table) return table.error();
+    auto word = [&](uint64_t offset) -> std::optional<uint32_t> {
+      auto value = table->template read<U32<E>>(offset);
+      if (!value) return std::nullopt;
+      return uint32_t{*value};
+    };
+    auto nbuckets = word(0), symoffset = word(4), bloom_size = word(8);
+    if (!nbuckets || !symoffset || !bloom_size || !word(12)) {
+      return Error{fmt::format("dynamic section: DT_GNU_HASH {}: no room for its 16-byte header", hex(address))};
+    }
+    uint64_t buckets = 16 + uint64_t{*bloom_size} * (ELFT::kIs64 ? 8 : 4);
+    if (!table->contains(buckets, uint64_t{*nbuckets} * 4)) {
+      return Error{fmt::format("dynamic section: DT_GNU_HASH {}: {} bloom words and {} buckets run past the end of its "
+                               "PT_LOAD segment's file contents",
+                               hex(address), *bloom_size, *nbuckets)};
+    }
+    uint32_t last = 0;
+    for (uint32_t i = 0; i < *nbuckets; ++i) last = std::max(last, *word(buckets + uint64_t{i} * 4));
+    if (last == 0) return uint64_t{*symoffset};
+    if (last < *symoffset) {
+      return Error{fmt::format("dynamic section: DT_GNU_HASH {}: a bucket starts at symbol {}, below symoffset {}",
+                               hex(address), last, *symoffset)};
+    }
+    uint64_t chains = buckets + uint64_t{*nbuckets} * 4;
+    for (uint64_t index = last;; ++index) {
+      auto entry = word(chains + (index - *symoffset) * 4);
+      if (!entry) {
+        return Error{fmt::format("dynamic section: DT_GNU_HASH {}: the chain from symbol {} runs past the end of its "
+                                 "PT_LOAD segment's file contents without an end marker",
+                                 hex(address), last)};
+      }
+      if (*entry & 1) return index + 1;
+    }
+  }
+
+  const ByteSource& source_;
+  const ElfObject& object_;
+};
+
+}  // namespace
+
+Expected<DynamicSymbolTable> read_dynamic_symbols(const ByteSource& source, const ElfObject& object) {
+  if (!object.dynamic || !object.dynamic->symtab) return DynamicSymbolTable{};
+  bool big = object.byte_order() == ByteOrder::big;
+  if (object.is_64()) {
+    return big ? SymbolReader<Elf64BE>(source, object).read() : SymbolReader<Elf64LE>(source, object).read();
+  }
+  return big ? SymbolReader<Elf32BE>(source, object).read() : SymbolReader<Elf32LE>(source, object).read();
+}
+
+std::optional<std::string> version_name(const ElfObject& object, uint16_t index, std::string* file) {
+  if (index <= 1 || !object.dynamic) return std::nullopt;
+  for (const VersionDefinition& definition : object.dynamic->version_definitions) {
+    if ((definition.index & 0x7fff) == index && !definition.names.empty()) {
+      if (file) file->clear();
+      return definition.names[0];
+    }
+  }
+  for (const VersionNeed& need : object.dynamic->version_needs) {
+    for (const VersionNeeded& version : need.versions) {
+      if ((version.index & 0x7fff) == index) {
+        if (file) *file = need.file;
+        return version.name;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace elfrun::elf
