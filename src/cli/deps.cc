@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "diagnose/ld_so_conf.h"
 #include "elf/machine.h"
 #include "loader/resolver.h"
 
@@ -319,6 +320,8 @@ int run_deps(const DepsOptions& options) {
   bool several = options.files.size() > 1;
   nlohmann::json json_out = nlohmann::json::array();
   std::set<std::string> listed;
+  bool conf_read = false;
+  std::vector<diagnose::ConfDirectory> conf_directories;
   for (const std::string& file : options.files) {
     std::string target = file;
     std::optional<std::string> interpreter = script_interpreter(resolve.root == "/" ? file : file);
@@ -331,7 +334,27 @@ int run_deps(const DepsOptions& options) {
       status = 2;
       continue;
     }
-    const Resolution& res = *resolution;
+    Resolution& res = *resolution;
+    // ld.so never reads ld.so.conf: a library that is only in one of its directories is found after ldconfig has
+    // put it in the cache. Say so for each missing library that is there.
+    if (res.has_missing() && res.loader.flavour == loader::Flavour::glibc) {
+      if (!conf_read) {
+        conf_directories = diagnose::read_ld_so_conf(resolve.root);
+        conf_read = true;
+      }
+      for (const LoadedObject& o : res.objects) {
+        if (o.found_by != FoundBy::not_found) continue;
+        for (const auto& conf : conf_directories) {
+          std::string candidate = conf.directory + "/" + o.name;
+          const auto& opened = resolver.filesystem().open(candidate);
+          if (opened.error == 0 && !opened.is_directory) {
+            res.notes.push_back(o.name + " is in " + conf.directory + ", listed in " + conf.file +
+                                ", but not in /etc/ld.so.cache, and the loader never reads ld.so.conf: run ldconfig");
+            break;
+          }
+        }
+      }
+    }
     if (interpreter && options.format != "ldd" && options.format != "list" && options.format != "json") {
       out(fmt::format("{} is a script: the dependencies of its interpreter {}\n", printable(file),
                       printable(*interpreter)));
