@@ -115,6 +115,11 @@ gcc -O2 -static -o "$work/timer" "$work/timer.c"
 gcc -O2 -static -o "$work/wrapper" "$work/wrapper.c"
 gcc -O2 -o "$work/hello-built" "$repo/tests/fixtures/hello.c"
 
+# describe FILE: "ELF 64-bit LSB pie executable, x86-64, dynamically linked" and the like.
+describe() {
+  file -b "$1" | awk -F', ' '{ link = ""; for (i = 3; i <= NF; ++i) if ($i ~ /linked/) link = ", " $i; print $1 ", " $2 link }'
+}
+
 # table TITLE TIMER_OUTPUT NAME...: the markdown table of one timer run; ratios against the wrapper (row 2).
 table() {
   title=$1
@@ -154,7 +159,7 @@ bench_host() {
   done
   echo
   echo "host: $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); elfrun $elfrun" \
-    "($(file -b "$elfrun" | cut -d, -f1-2,5 | sed 's/  */ /g'))"
+    "($(describe "$elfrun"))"
   echo "hand-written command: ${command[*]}"
   results=$("$work/timer" "$runs" "$warmup" -- "$elfrun" run ./hello -- "$work/wrapper" "${command[@]}" \
     -- "${command[@]}")
@@ -218,7 +223,7 @@ results=$(unshare --mount --propagation private bash -euo pipefail -c '
     -- ./wrapper $command -- $command"
   umount "$merged/proc"
 ' bench "$root" "$work" "$elfrun_i386" "$runs" "$warmup")
-command=$(printf '%s\n' "$results" | sed -n 's/^command //p')
+root_command=$(printf '%s\n' "$results" | sed -n 's/^command //p')
 check=$(printf '%s\n' "$results" | sed -n 's/^check //p')
 if [ "$check" != "Hello World" ]; then
   echo "bench/run.sh: in the i386 root, elfrun run ./m64 printed \"$check\"" >&2
@@ -226,7 +231,7 @@ if [ "$check" != "Hello World" ]; then
 fi
 echo
 echo "i386 root (overlay of $root, /usr/x86_64-pc-linux-gnu/lib = 64-bit glibc); elfrun $elfrun_i386" \
-  "($(file -b "$elfrun_i386" | cut -d, -f1-2,5 | sed 's/  */ /g'))"
-echo "hand-written command: $command"
+  "($(describe "$elfrun_i386"))"
+echo "hand-written command: $root_command"
 table "i386 root, alternating, $runs runs each" "$(printf '%s\n' "$results" | grep -E '^[0-9]+ ')" \
   "elfrun run ./m64" "static exec wrapper" "hand-written loader command"
