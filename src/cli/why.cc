@@ -118,6 +118,11 @@ int run_why(const WhyOptions& options, const std::vector<std::string>& command) 
     print_error("why: a PROGRAM is required (elfrun why [OPTIONS] PROGRAM [ARGS...])");
     return 2;
   }
+  // Options come before PROGRAM: what looks like one here was not recognised (a program called "-x" is "./-x").
+  if (command[0].size() > 1 && command[0][0] == '-') {
+    print_error("why: unknown option " + command[0] + " (elfrun why --help lists them)");
+    return 2;
+  }
   prepare_stdout();
   diagnose::DiagnoseOptions diagnose_options;
   diagnose_options.root = options.root;
@@ -158,9 +163,10 @@ Runner add_why_command(CLI::App& app) {
   command->add_option("--search", options->search, "Also look for loaders under DIR");
   // Everything from PROGRAM on belongs to the program, whatever it looks like.
   command->prefix_command();
-  command->footer("Usage: elfrun why [OPTIONS] PROGRAM [ARGS...]\nNothing is executed: not the program, not its "
-                  "libraries, not its loader.\nExit status: 0 it runs as it is, 1 it does not, 2 usage error or an "
-                  "unreadable file.");
+  command->footer(
+      "Usage: elfrun why [OPTIONS] PROGRAM [ARGS...]\nNothing is executed: not the program, not its "
+      "libraries, not its loader.\nExit status: 0 it runs as it is, 1 it does not, 2 usage error or an "
+      "unreadable file.");
   return [options, command]() { return run_why(*options, command->remaining()); };
 }
 

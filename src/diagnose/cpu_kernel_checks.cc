@@ -1,7 +1,7 @@
 // What the objects ask of the kernel and the CPU. The NT_GNU_ABI_TAG note gives the oldest kernel the C library was
-// built for: glibc up to 2.35 stops a program on an older kernel ("FATAL: kernel too old", the DL_SYSDEP_OSCHECK of
-// csu/libc-start.c for static programs and of the loader for dynamic ones) and skips libraries whose note is newer
-// than the kernel (elf/dl-load.c open_verify); 2.36 dropped both checks, so there it is a warning. The x86
+// built for: glibc up to 2.35 stops on an older kernel ("FATAL: kernel too old", DL_SYSDEP_OSCHECK: in the loader
+// for dynamic programs, in csu/libc-start.c for static ones) and its loader skips libraries whose note is newer than
+// the kernel (elf/dl-load.c open_verify); 2.36 dropped both checks, so with it the note is a warning. The x86
 // GNU_PROPERTY_X86_ISA_1_NEEDED bits are checked by glibc 2.33+ for every object of the search list except the loader
 // (sysdeps/x86/dl-prop.h dl_isa_level_check: "CPU ISA level is lower than required").
 #include <elf.h>
@@ -59,8 +59,8 @@ void check_kernel_and_cpu(Walk& walk, const ExecTarget& target, const loader::Re
   if (dynamic && resolution.loader.flavour == loader::Flavour::glibc && !resolution.loader.version.empty()) {
     old_glibc = numbers_of(resolution.loader.version) < std::vector<uint64_t>{2, 36};
   }
-  const bool x86_host = walk.kernel_machine() == "x86_64" || walk.kernel_machine() == "i686" ||
-                        walk.kernel_machine() == "i386";
+  const bool x86_host =
+      walk.kernel_machine() == "x86_64" || walk.kernel_machine() == "i686" || walk.kernel_machine() == "i386";
   for (size_t i = 0; i < resolution.objects.size(); ++i) {
     const loader::LoadedObject& object = resolution.objects[i];
     if (!object.elf || object.found_by == loader::FoundBy::not_found) continue;
@@ -70,22 +70,38 @@ void check_kernel_and_cpu(Walk& walk, const ExecTarget& target, const loader::Re
     if (kernel && tag && tag->os == ELF_NOTE_OS_LINUX) {
       KernelVersion wanted{tag->major, tag->minor, tag->patch};
       if (wanted > *kernel) {
-        bool blocking = !dynamic || old_glibc;
-        Finding& finding = walk.add(
-            "kernel-too-old", blocking ? Severity::blocking : Severity::warning, target.shown,
-            (blocking ? target.shown + " will not run: " : std::string()) + who + " is built for Linux " +
-                to_string(wanted) + " or newer (its ABI note), this kernel is " + walk.kernel_release() +
-                (blocking ? " — glibc before 2.36 stops with \"FATAL: kernel too old\", a newer one fails at the "
-                            "first system call this kernel lacks"
-                          : " — this glibc does not check it, but the program may use system calls this kernel "
-                            "lacks"));
-        finding.evidence.push_back(who + ": NT_GNU_ABI_TAG Linux " + to_string(wanted) + "; uname -r: " +
-                                   walk.kernel_release());
+        // Who checks what: a glibc loader before 2.36 refuses a kernel older than its own note ("FATAL: kernel too
+        // old") and skips libraries whose note is newer than the kernel; static glibc before 2.36 checks at start.
+        bool is_loader = object.found_by == loader::FoundBy::loader;
+        bool blocking = dynamic && old_glibc && i != 0;
+        std::string built = who + " is built for Linux " + to_string(wanted) +
+                            " or newer (its ABI note), this kernel "
+                            "is " +
+                            walk.kernel_release();
+        std::string verdict;
+        if (blocking && is_loader) {
+          verdict = target.shown + " will not run: its loader " + built + " — it stops with \"FATAL: kernel too old\"";
+        } else if (blocking) {
+          verdict = target.shown + " will not run: " + built + " — its loader (glibc " + resolution.loader.version +
+                    ") skips such a library as if it were not there (elf/dl-load.c open_verify)";
+        } else if (!dynamic) {
+          verdict = built +
+                    " — static glibc before 2.36 stops at start with \"FATAL: kernel too old\"; a newer one "
+                    "runs, and fails at the first system call this kernel lacks";
+        } else {
+          verdict = built + " — glibc " +
+                    (resolution.loader.version.empty() ? std::string("2.36 and later") : resolution.loader.version) +
+                    " does not check it, but the program may use system calls this kernel lacks";
+        }
+        Finding& finding =
+            walk.add("kernel-too-old", blocking ? Severity::blocking : Severity::warning, target.shown, verdict);
+        finding.evidence.push_back(who + ": NT_GNU_ABI_TAG Linux " + to_string(wanted) +
+                                   "; uname -r: " + walk.kernel_release());
       }
     }
     bool x86 = elf.header.machine == EM_X86_64 || elf.header.machine == EM_386;
-    bool is_loader = object.found_by == loader::FoundBy::loader;
-    if (x86 && x86_host && !is_loader && elf.notes.x86_isa_needed && *elf.notes.x86_isa_needed != 0) {
+    bool loader_itself = object.found_by == loader::FoundBy::loader;
+    if (x86 && x86_host && !loader_itself && elf.notes.x86_isa_needed && *elf.notes.x86_isa_needed != 0) {
       uint32_t needed = *elf.notes.x86_isa_needed;
       uint32_t host = walk.x86_isa_levels();
       std::string levels = join(elf::x86_isa_names(needed), ", ");
@@ -94,8 +110,8 @@ void check_kernel_and_cpu(Walk& walk, const ExecTarget& target, const loader::Re
                                     target.shown + " will not run: " + who + " needs " + levels +
                                         " (its GNU property note), this CPU offers up to " + highest_level(host) +
                                         " — the loader stops with \"CPU ISA level is lower than required\"");
-        finding.evidence.push_back(who + ": GNU_PROPERTY_X86_ISA_1_NEEDED " + levels + "; this CPU: " +
-                                   join(elf::x86_isa_names(host), ", "));
+        finding.evidence.push_back(who + ": GNU_PROPERTY_X86_ISA_1_NEEDED " + levels +
+                                   "; this CPU: " + join(elf::x86_isa_names(host), ", "));
       } else if (i == 0 && needed > 1) {
         walk.add("cpu-isa-level-ok", Severity::info, target.shown,
                  who + " needs " + levels + " (its GNU property note), which this CPU has");

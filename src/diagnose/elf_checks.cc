@@ -3,9 +3,12 @@
 // binfmt_misc handler such as qemu-user's); then either a static program, or PT_INTERP and the loader's work:
 // libraries, versions, symbols, and the kernel and CPU the objects ask for.
 #include <elf.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
+#include <set>
 
 #include "diagnose/walk.h"
 #include "elf/identify.h"
@@ -72,11 +75,13 @@ bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& o
                                     feature + " — execve fails with \"Exec format error\"");
     finding.evidence.push_back(state.evidence);
     if (ia32) {
-      finding.fixes.push_back("# boot the kernel with ia32_emulation=1 (Linux 6.7 and later), or use one built with "
-                              "CONFIG_IA32_EMULATION=y");
+      finding.fixes.push_back(
+          "# boot the kernel with ia32_emulation=1 (Linux 6.7 and later), or use one built with "
+          "CONFIG_IA32_EMULATION=y");
     } else {
-      finding.fixes.push_back("# boot a kernel built with CONFIG_X86_X32_ABI=y (on Debian's, add syscall.x32=y to "
-                              "the kernel command line)");
+      finding.fixes.push_back(
+          "# boot a kernel built with CONFIG_X86_X32_ABI=y (on Debian's, add syscall.x32=y to "
+          "the kernel command line)");
     }
     return false;
   }
@@ -86,9 +91,8 @@ bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& o
     auto interpreter = walk.real_host_path(handler->interpreter);
     if (interpreter || handler->flags.find('F') != std::string::npos) {
       Finding& finding = walk.add("binfmt-misc", Severity::info, target.shown,
-                                  target.shown + " is a " + arch + " program: this " + host +
-                                      " kernel hands it to " + handler->interpreter + " (binfmt_misc entry " +
-                                      handler->name + ")");
+                                  target.shown + " is a " + arch + " program: this " + host + " kernel hands it to " +
+                                      handler->interpreter + " (binfmt_misc entry " + handler->name + ")");
       finding.evidence.push_back(walk.options().binfmt_misc + "/" + handler->name + ": flags " +
                                  (handler->flags.empty() ? std::string("none") : handler->flags));
       return true;
@@ -99,20 +103,20 @@ bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& o
   std::string why_not = walk.binfmt_mounted() ? "no binfmt_misc handler is registered for it"
                                               : "binfmt_misc is not mounted, so no handler can take it";
   if (qemu_path) {
-    Finding& finding = walk.add("machine-needs-qemu", Severity::blocking, target.shown,
-                                target.shown + " is a " + arch + " program: this " + host + " kernel cannot run it and " +
-                                    why_not + " — execve fails with \"Exec format error\"; " + qemu +
-                                    " (installed) runs it");
+    Finding& finding =
+        walk.add("machine-needs-qemu", Severity::blocking, target.shown,
+                 target.shown + " is a " + arch + " program: this " + host + " kernel cannot run it and " + why_not +
+                     " — execve fails with \"Exec format error\"; " + qemu + " (installed) runs it");
     finding.evidence.push_back("e_machine " + std::to_string(object.header.machine) + " (" +
                                elf::machine_name(object.header.machine) + "), uname -m: " + host);
     finding.evidence.push_back(qemu + ": " + *qemu_path);
     finding.fixes.push_back("apt install qemu-user-binfmt   # the kernel then runs such programs through qemu itself");
   } else {
-    Finding& finding = walk.add("machine-unsupported", Severity::blocking, target.shown,
-                                target.shown + " is a " + arch + " program: this " + host + " kernel cannot run it, " +
-                                    why_not + ", and " + (qemu.empty() ? "qemu-user has no emulator for it"
-                                                                       : qemu + " is not installed") +
-                                    " — execve fails with \"Exec format error\"");
+    Finding& finding =
+        walk.add("machine-unsupported", Severity::blocking, target.shown,
+                 target.shown + " is a " + arch + " program: this " + host + " kernel cannot run it, " + why_not +
+                     ", and " + (qemu.empty() ? "qemu-user has no emulator for it" : qemu + " is not installed") +
+                     " — execve fails with \"Exec format error\"");
     finding.evidence.push_back("e_machine " + std::to_string(object.header.machine) + " (" +
                                elf::machine_name(object.header.machine) + "), uname -m: " + host);
     if (!qemu.empty()) finding.fixes.push_back("apt install qemu-user   # provides " + qemu);
@@ -126,11 +130,13 @@ bool check_os(Walk& walk, const ExecTarget& target, const elf::ElfObject& object
   bool foreign_os_abi = os_abi != ELFOSABI_SYSV && os_abi != ELFOSABI_GNU && os_abi < 64;
   bool foreign_note = object.notes.abi_tag && object.notes.abi_tag->os != ELF_NOTE_OS_LINUX;
   if (!foreign_os_abi && !foreign_note) return true;
-  std::string os = foreign_os_abi ? elf::os_abi_name(os_abi, object.header.machine)
-                                  : elf::abi_tag_os_name(object.notes.abi_tag->os);
+  std::string os =
+      foreign_os_abi ? elf::os_abi_name(os_abi, object.header.machine) : elf::abi_tag_os_name(object.notes.abi_tag->os);
   Finding& finding = walk.add("elf-other-os", Severity::blocking, target.shown,
-                              target.shown + " is a program for " + os + ", not Linux: the kernel may load it, but "
-                                             "its system calls are " + os + "'s");
+                              target.shown + " is a program for " + os +
+                                  ", not Linux: the kernel may load it, but "
+                                  "its system calls are " +
+                                  os + "'s");
   if (foreign_os_abi) finding.evidence.push_back("EI_OSABI " + std::to_string(os_abi) + " (" + os + ")");
   if (foreign_note) finding.evidence.push_back("its NT_GNU_ABI_TAG note names the OS " + os);
   return false;
@@ -140,25 +146,44 @@ bool check_type(Walk& walk, const ExecTarget& target, const elf::ElfObject& obje
   using elf::FileKind;
   if (kind == FileKind::relocatable) {
     Finding& finding = walk.add("elf-not-a-program", Severity::blocking, target.shown,
-                                target.shown + " is an object file (ET_REL), input for the linker, not a program — "
-                                               "execve fails with \"Exec format error\"");
+                                target.shown +
+                                    " is an object file (ET_REL), input for the linker, not a program — "
+                                    "execve fails with \"Exec format error\"");
     finding.fixes.push_back("gcc " + quote(target.shown) + " -o program   # link it into a program");
     return false;
   }
   if (kind == FileKind::core || kind == FileKind::other_elf) {
-    walk.add("elf-not-a-program", Severity::blocking, target.shown,
-             target.shown + " is " + (kind == FileKind::core ? "a core dump" : "an ELF file of type " +
-                                                                                   elf::type_name(object.header.type)) +
-                 ", not a program — execve fails with \"Exec format error\"");
+    walk.add(
+        "elf-not-a-program", Severity::blocking, target.shown,
+        target.shown + " is " +
+            (kind == FileKind::core ? "a core dump" : "an ELF file of type " + elf::type_name(object.header.type)) +
+            ", not a program — execve fails with \"Exec format error\"");
     return false;
   }
   return true;
 }
 
+// A run command is looked for when what blocks is something another loader, library path or qemu gets around —
+// not a CPU, a kernel, a mount or a file that no way of starting the program changes.
 void finish_with_fix(Walk& walk, const ExecTarget& target, const elf::ElfObject& object) {
-  bool blocked = std::any_of(walk.findings.begin(), walk.findings.end(), [&](const Finding& f) {
-    return f.severity == Severity::blocking && f.subject == target.shown;
-  });
+  static const std::set<std::string> kFixable = {"interpreter-missing",
+                                                 "interpreter-wrong-arch",
+                                                 "interpreter-not-a-loader",
+                                                 "interpreter-not-elf",
+                                                 "interpreter-not-executable",
+                                                 "library-missing",
+                                                 "library-not-in-cache",
+                                                 "library-fatal",
+                                                 "version-missing",
+                                                 "symbol-undefined",
+                                                 "machine-needs-qemu",
+                                                 "no-interpreter"};
+  bool blocked = false;
+  for (const Finding& finding : walk.findings) {
+    if (finding.severity != Severity::blocking || finding.subject != target.shown) continue;
+    if (kFixable.count(finding.code) == 0) return;
+    blocked = true;
+  }
   if (!blocked) return;
   auto fix = find_run_fix(walk, target, object);
   if (fix && !walk.run_fix) walk.run_fix = fix;
@@ -198,7 +223,7 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
     self.elf = std::make_shared<const elf::ElfObject>(object);
     alone.objects.push_back(std::move(self));
     alone.is_static = true;
-    if (object.dynamic && !object.dynamic->needed.empty()) {
+    if (object.dynamic && !object.dynamic->needed.empty() && kind != elf::FileKind::shared_library) {
       Finding& finding = walk.add("no-interpreter", Severity::blocking, target.shown,
                                   target.shown + " needs libraries (" + join(object.dynamic->needed, ", ") +
                                       ") but has no PT_INTERP: nothing would load them, the kernel would start it "
@@ -214,21 +239,23 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
     }
     if (kind == elf::FileKind::dynamic_loader) {
       walk.add("dynamic-loader", Severity::info, target.shown,
-               target.shown + " is a dynamic loader: run by itself it prints its usage (or runs the program named "
-                              "after it); it needs no library");
+               target.shown +
+                   " is a dynamic loader: run by itself it prints its usage (or runs the program named "
+                   "after it); it needs no library");
       walk.summary_runs = "it is a dynamic loader, which needs nothing";
     } else if (kind == elf::FileKind::shared_library) {
       walk.add("elf-shared-library", Severity::blocking, target.shown,
-               target.shown + " is a shared library without a program interpreter: programs load it, it does not "
-                              "run by itself (the kernel would jump to its entry point with nothing relocated)");
+               target.shown +
+                   " is a shared library without a program interpreter: programs load it, it does not "
+                   "run by itself (the kernel would jump to its entry point with nothing relocated)");
       return;
     } else {
       bool pie = kind == elf::FileKind::static_pie;
-      Finding& finding = walk.add(pie ? "static-pie" : "static-program", Severity::info, target.shown,
-                                  target.shown + " is statically linked" + (pie ? " (static-pie: it relocates itself)"
-                                                                                : "") +
-                                      ": the kernel starts it directly, there is no loader and no library to "
-                                      "resolve");
+      Finding& finding =
+          walk.add(pie ? "static-pie" : "static-program", Severity::info, target.shown,
+                   target.shown + " is statically linked" + (pie ? " (static-pie: it relocates itself)" : "") +
+                       ": the kernel starts it directly, there is no loader and no library to "
+                       "resolve");
       finding.evidence.push_back(object.dynamic ? "no PT_INTERP and no DT_NEEDED" : "no PT_INTERP and no PT_DYNAMIC");
       walk.summary_runs = std::string("it is statically linked") + (pie ? " (static-pie)" : "") +
                           " and the kernel runs " + architecture(object) + " programs";
@@ -244,6 +271,32 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
   loader::ResolveOptions options;
   options.root = walk.options().root;
   options.program_origin_real_path = true;  // $ORIGIN as the kernel gives it to a program run directly
+  // The environment the program would get, on this machine: LD_LIBRARY_PATH and LD_PRELOAD count, except for a
+  // setuid or setgid program, for which the loader ignores them (secure mode, elf/rtld.c).
+  bool secure = (target.st.st_mode & (S_ISUID | S_ISGID)) != 0;
+  if (walk.host_root() && !secure) {
+    const char* library_path = std::getenv("LD_LIBRARY_PATH");
+    const char* preload = std::getenv("LD_PRELOAD");
+    if (library_path && *library_path) options.library_path = library_path;
+    if (preload && *preload) {
+      // elf/rtld.c handle_preload_list: entries separated by blanks or colons.
+      std::string list = preload;
+      size_t start = 0;
+      while (start < list.size()) {
+        size_t end = list.find_first_of(" :", start);
+        if (end == std::string::npos) end = list.size();
+        if (end > start) options.preload.push_back(list.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    if (options.library_path || !options.preload.empty()) {
+      walk.add("environment", Severity::info, target.shown,
+               std::string("the environment counts: ") +
+                   (options.library_path ? "LD_LIBRARY_PATH=" + *options.library_path : std::string()) +
+                   (options.library_path && !options.preload.empty() ? ", " : "") +
+                   (options.preload.empty() ? std::string() : "LD_PRELOAD=" + std::string(preload)));
+    }
+  }
   loader::Resolver resolver(options);
   auto resolution = resolver.resolve(target.inside_path);
   if (!resolution) {

@@ -88,15 +88,17 @@ void check_mount_and_privileges(Walk& walk, const ExecTarget& target) {
     const MountEntry* mount = nullptr;
     std::string where = mount_evidence(walk, target.host_path, &mount);
     Finding& finding = walk.add("setuid-ignored", Severity::warning, target.shown,
-                                target.shown + " is setuid or setgid, but its file system is mounted nosuid: it runs "
-                                               "with your privileges, not its owner's");
+                                target.shown +
+                                    " is setuid or setgid, but its file system is mounted nosuid: it runs "
+                                    "with your privileges, not its owner's");
     finding.evidence.push_back(target.host_path + ": " + where + ", mode " + mode_text(target.st.st_mode));
   } else if (setuid && target.depth == 0) {
-    Finding& finding = walk.add(
-        "setuid", Severity::info, target.shown,
-        target.shown + " is setuid or setgid: started directly it runs with its owner's privileges; run through a "
-                       "loader (elfrun run) it runs with yours, because the kernel grants them only to a program it "
-                       "starts itself, and the loader then ignores LD_LIBRARY_PATH and LD_PRELOAD (secure mode)");
+    Finding& finding =
+        walk.add("setuid", Severity::info, target.shown,
+                 target.shown +
+                     " is setuid or setgid: started directly it runs with its owner's privileges; run through a "
+                     "loader (elfrun run) it runs with yours, because the kernel grants them only to a program it "
+                     "starts itself, and the loader then ignores LD_LIBRARY_PATH and LD_PRELOAD (secure mode)");
     finding.evidence.push_back(target.host_path + ": mode " + mode_text(target.st.st_mode) + ", owner uid " +
                                std::to_string(target.st.st_uid) + ", group gid " + std::to_string(target.st.st_gid));
   }
@@ -107,8 +109,9 @@ void not_a_program(Walk& walk, const ExecTarget& target, elf::ByteView head) {
   std::string description = report ? report->description : "data";
   if (description == "text") {
     Finding& finding = walk.add("not-elf", Severity::blocking, target.shown,
-                                target.shown + " is a text file without a #! line: execve fails with \"Exec format "
-                                               "error\" (a shell then runs it with /bin/sh itself, nothing else does)");
+                                target.shown +
+                                    " is a text file without a #! line: execve fails with \"Exec format "
+                                    "error\" (a shell then runs it with /bin/sh itself, nothing else does)");
     finding.evidence.push_back("its first bytes are text, not \"#!\" and not the ELF magic number \\x7fELF");
     finding.fixes.push_back("sh " + quote(target.shown) + "   # run it as a shell script");
     finding.fixes.push_back("sed -i '1i #!/bin/sh' " + quote(target.shown) + "   # or give it a #! line");
@@ -160,8 +163,8 @@ void examine_file(Walk& walk, const std::string& typed, std::vector<std::string>
   if (!real) {
     int error = errno;
     if (error == EACCES) {
-      walk.add("file-inaccessible", Severity::blocking, typed, walk.explain_missing(inside) +
-                                                                   " — execve fails with \"Permission denied\"");
+      walk.add("file-inaccessible", Severity::blocking, typed,
+               walk.explain_missing(inside) + " — execve fails with \"Permission denied\"");
       return;
     }
     std::string why = walk.explain_missing(inside);
@@ -185,8 +188,8 @@ void examine_file(Walk& walk, const std::string& typed, std::vector<std::string>
   // noexec mount, so there only the mode bits tell whether the file itself is executable.
   struct statvfs fs {};
   bool noexec = ::statvfs(target.host_path.c_str(), &fs) == 0 && (fs.f_flag & ST_NOEXEC);
-  bool executable = noexec ? (target.st.st_mode & 0111) != 0
-                           : ::faccessat(AT_FDCWD, target.host_path.c_str(), X_OK, AT_EACCESS) == 0;
+  bool executable =
+      noexec ? (target.st.st_mode & 0111) != 0 : ::faccessat(AT_FDCWD, target.host_path.c_str(), X_OK, AT_EACCESS) == 0;
   if (!executable) {
     Finding& finding = walk.add("not-executable", Severity::blocking, typed,
                                 typed + " is not executable for you (mode " + mode_text(target.st.st_mode) +
@@ -226,16 +229,17 @@ void examine_file(Walk& walk, const std::string& typed, std::vector<std::string>
   if (const BinfmtHandler* handler = match_binfmt(walk.binfmt_handlers(), head, target.host_path)) {
     auto interpreter = walk.real_host_path(handler->interpreter);
     if (!interpreter && handler->flags.find('F') == std::string::npos) {
-      Finding& finding = walk.add("binfmt-interpreter-missing", Severity::blocking, typed,
-                                  "the kernel hands " + typed + " to " + handler->interpreter + " (binfmt_misc entry " +
-                                      handler->name + "), which does not exist: " +
-                                      walk.explain_missing(handler->interpreter));
+      Finding& finding =
+          walk.add("binfmt-interpreter-missing", Severity::blocking, typed,
+                   "the kernel hands " + typed + " to " + handler->interpreter + " (binfmt_misc entry " +
+                       handler->name + "), which does not exist: " + walk.explain_missing(handler->interpreter));
       finding.evidence.push_back(walk.options().binfmt_misc + "/" + handler->name);
       return;
     }
     walk.add("binfmt-misc", Severity::info, typed,
-             typed + " is not ELF or a script: the kernel hands it to " + handler->interpreter + " (binfmt_misc entry " +
-                 handler->name + ", flags " + (handler->flags.empty() ? "none" : handler->flags) + ")");
+             typed + " is not ELF or a script: the kernel hands it to " + handler->interpreter +
+                 " (binfmt_misc entry " + handler->name + ", flags " +
+                 (handler->flags.empty() ? "none" : handler->flags) + ")");
     return;
   }
   not_a_program(walk, target, head);

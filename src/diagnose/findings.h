@@ -21,7 +21,7 @@ enum class Severity : uint8_t {
 };
 
 struct Finding {
-  std::string code;                   // stable, for scripts: "interpreter-missing", "library-missing"...
+  std::string code;  // stable, for scripts: "interpreter-missing", "library-missing"...
   Severity severity = Severity::blocking;
   std::string verdict;                // one line in plain words
   std::vector<std::string> evidence;  // paths tried in order, the fields that decide, rejected candidates...
@@ -34,9 +34,9 @@ struct Finding {
 };
 
 struct Diagnosis {
-  std::string program;                // as the user gave it
-  bool runs = false;                  // true when nothing blocks
-  std::vector<Finding> findings;      // the blocking one first, in the order execve and the loader meet them
+  std::string program;                     // as the user gave it
+  bool runs = false;                       // true when nothing blocks
+  std::vector<Finding> findings;           // the blocking one first, in the order execve and the loader meet them
   std::optional<std::string> run_command;  // the `elfrun run ...` line that works, when one does
   // Added by why:
   std::string summary;  // the one-line answer: "./m64 will not run: its interpreter ... does not exist ..."
@@ -57,11 +57,11 @@ struct DiagnoseOptions {
   // The machine's facts, read from the running system unless set (tests set them).
   std::string mountinfo = "/proc/self/mountinfo";
   std::string binfmt_misc = "/proc/sys/fs/binfmt_misc";
-  std::optional<std::string> kernel_release;      // uname -r
-  std::optional<std::string> kernel_machine;      // uname -m
-  std::optional<uint32_t> x86_isa_levels;         // loader::host_x86_isa_levels()
-  std::optional<std::string> kernel_config;       // the text of the kernel's config (CONFIG_IA32_EMULATION...)
-  std::optional<std::string> kernel_command_line; // /proc/cmdline
+  std::optional<std::string> kernel_release;       // uname -r
+  std::optional<std::string> kernel_machine;       // uname -m
+  std::optional<uint32_t> x86_isa_levels;          // loader::host_x86_isa_levels()
+  std::optional<std::string> kernel_config;        // the text of the kernel's config (CONFIG_IA32_EMULATION...)
+  std::optional<std::string> kernel_command_line;  // /proc/cmdline
 };
 
 // Walks what execve and then the loader would do, without executing anything.

@@ -67,7 +67,8 @@ std::string unescape(std::string_view field) {
   std::string out;
   for (size_t i = 0; i < field.size(); ++i) {
     if (field[i] == '\\' && i + 3 < field.size() && std::isdigit(static_cast<unsigned char>(field[i + 1])) &&
-        std::isdigit(static_cast<unsigned char>(field[i + 2])) && std::isdigit(static_cast<unsigned char>(field[i + 3]))) {
+        std::isdigit(static_cast<unsigned char>(field[i + 2])) &&
+        std::isdigit(static_cast<unsigned char>(field[i + 3]))) {
       out.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0')));
       i += 3;
     } else {
@@ -179,7 +180,8 @@ std::optional<BinfmtHandler> parse_binfmt_entry(std::string name, std::string_vi
     }
   }
   if (handler.interpreter.empty() || (handler.by_magic && !has_magic)) return std::nullopt;
-  if (!handler.mask.empty() && handler.mask.size() != handler.magic.size()) handler.mask.resize(handler.magic.size(), '\xff');
+  if (!handler.mask.empty() && handler.mask.size() != handler.magic.size())
+    handler.mask.resize(handler.magic.size(), '\xff');
   return handler;
 }
 
@@ -292,8 +294,9 @@ FeatureState ia32_emulation_state(const X86CompatInputs& inputs) {
     if (has_symbol(inputs, {"ia32_sys_call", "ia32_sys_call_table"})) {
       return {FeatureState::Value::yes, "the kernel has a 32-bit system call table (ia32_sys_call in /proc/kallsyms)"};
     }
-    return {FeatureState::Value::no, "the kernel has no 32-bit system call table (no ia32_sys_call or "
-                                     "ia32_sys_call_table in /proc/kallsyms)"};
+    return {FeatureState::Value::no,
+            "the kernel has no 32-bit system call table (no ia32_sys_call or "
+            "ia32_sys_call_table in /proc/kallsyms)"};
   }
   return {FeatureState::Value::unknown, "neither the kernel's config nor /proc/kallsyms could be read"};
 }

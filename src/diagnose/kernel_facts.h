@@ -29,12 +29,12 @@ struct BinfmtHandler {
   std::string name;
   bool enabled = false;
   std::string interpreter;
-  std::string flags;       // "POCF"...
-  bool by_magic = true;    // else by extension
+  std::string flags;     // "POCF"...
+  bool by_magic = true;  // else by extension
   uint64_t offset = 0;
-  std::string magic;       // raw bytes
-  std::string mask;        // raw bytes, as long as magic; empty: every bit counts
-  std::string extension;   // by_magic false: the file name extension, without the dot
+  std::string magic;      // raw bytes
+  std::string mask;       // raw bytes, as long as magic; empty: every bit counts
+  std::string extension;  // by_magic false: the file name extension, without the dot
 };
 
 // Parses the text of one entry file; nullopt when it is not an entry ("register", "status", garbage).
@@ -50,7 +50,7 @@ const BinfmtHandler* match_binfmt(const std::vector<BinfmtHandler>& handlers, el
 // One line of /proc/self/mountinfo (escapes such as \040 decoded).
 struct MountEntry {
   std::string mount_point;
-  std::string options;        // per-mount: "rw,nosuid,noexec,relatime"
+  std::string options;  // per-mount: "rw,nosuid,noexec,relatime"
   std::string fs_type;
   std::string source;
   std::string super_options;  // per-superblock
@@ -76,8 +76,8 @@ struct FeatureState {
 // symbols of /proc/kallsyms (ia32_sys_call / x32_sys_call and their older _table forms) and the command line
 // (ia32_emulation=, syscall.x32=).
 struct X86CompatInputs {
-  std::optional<std::string> config;       // text of the config; nullopt when none could be read
-  std::string config_source;               // where it came from, for the evidence
+  std::optional<std::string> config;                 // text of the config; nullopt when none could be read
+  std::string config_source;                         // where it came from, for the evidence
   std::optional<std::vector<std::string>> kallsyms;  // the names found among those asked; nullopt: unreadable
   std::string command_line;
 };

@@ -29,8 +29,7 @@ bool fits(Walk& walk, const std::string& inside_path, const elf::ElfObject& prog
   if (!real) return false;
   auto bytes = elf::ByteSource::open(*real);
   if (!bytes) return false;
-  loader::LoadTarget target{program.ident.elf_class, program.ident.data, program.header.machine,
-                            program.header.flags};
+  loader::LoadTarget target{program.ident.elf_class, program.ident.data, program.header.machine, program.header.flags};
   return loader::check_candidate(**bytes, target).verdict == loader::Verdict::accept;
 }
 
@@ -48,10 +47,19 @@ void missing_library(Walk& walk, const ExecTarget& target, const loader::Resolut
   const elf::ElfObject& program = *resolution.objects[0].elf;
   std::string requester = requester_name(resolution, object, target);
   bool musl = resolution.loader.flavour == loader::Flavour::musl;
-  std::string message = musl ? "Error loading shared library " + object.name + ": No such file or directory (needed "
-                                                                               "by " + requester + ")"
-                             : "error while loading shared libraries: " + object.name +
-                                   ": cannot open shared object file: No such file or directory";
+  // glibc elf/dl-load.c _dl_map_object: when a candidate of the other class was skipped on the way, the loader
+  // says so instead of "cannot open shared object file".
+  bool other_class =
+      std::any_of(object.rejected.begin(), object.rejected.end(),
+                  [](const loader::RejectedCandidate& r) { return r.reason.rfind("wrong ELF class", 0) == 0; });
+  std::string glibc_reason = other_class
+                                 ? std::string("wrong ELF class: ") + (program.is_64() ? "ELFCLASS32" : "ELFCLASS64")
+                                 : "cannot open shared object file: No such file or directory";
+  std::string message = musl ? "Error loading shared library " + object.name +
+                                   ": No such file or directory (needed "
+                                   "by " +
+                                   requester + ")"
+                             : "error while loading shared libraries: " + object.name + ": " + glibc_reason;
 
   // An ld.so.conf directory has it, but the cache does not (the search did not find it).
   std::optional<ConfDirectory> stale;
@@ -65,13 +73,15 @@ void missing_library(Walk& walk, const ExecTarget& target, const loader::Resolut
       }
     }
   }
-  Finding& finding = walk.add(
-      stale ? "library-not-in-cache" : "library-missing", Severity::blocking, target.shown,
-      stale ? target.shown + " will not run: " + object.name + " (needed by " + requester + ") is in " +
-                  stale->directory + ", which " + stale->file +
-                  " lists, but /etc/ld.so.cache does not have it: ldconfig was not run since it was installed"
-            : target.shown + " will not run: " + object.name + " (needed by " + requester + ") is not found — the "
-                  "loader would stop with \"" + message + "\"");
+  Finding& finding =
+      walk.add(stale ? "library-not-in-cache" : "library-missing", Severity::blocking, target.shown,
+               stale ? target.shown + " will not run: " + object.name + " (needed by " + requester + ") is in " +
+                           stale->directory + ", which " + stale->file +
+                           " lists, but /etc/ld.so.cache does not have it: ldconfig was not run since it was installed"
+                     : target.shown + " will not run: " + object.name + " (needed by " + requester +
+                           ") is not found — the "
+                           "loader would stop with \"" +
+                           message + "\"");
   if (stale) {
     finding.fixes.push_back(std::string("ldconfig") + (walk.host_root() ? "" : " -r " + quote(walk.options().root)) +
                             "   # as root: rebuild the cache from ld.so.conf");
@@ -79,8 +89,7 @@ void missing_library(Walk& walk, const ExecTarget& target, const loader::Resolut
   if (object.tried.empty()) {
     finding.evidence.push_back("no directory was searched (the search list is empty)");
   } else {
-    finding.evidence.push_back("searched, in the loader's order (" + std::to_string(object.tried.size()) +
-                               " paths):");
+    finding.evidence.push_back("searched, in the loader's order (" + std::to_string(object.tried.size()) + " paths):");
     for (size_t i = 0; i < object.tried.size(); ++i) {
       (i < kEvidencePaths ? finding.evidence : finding.details).push_back("  " + object.tried[i]);
     }
@@ -118,12 +127,13 @@ void check_libraries(Walk& walk, const ExecTarget& target, const loader::Resolut
     missing_library(walk, target, resolution, object, conf);
   }
   if (resolution.fatal_error) {
-    Finding& finding = walk.add("library-fatal", Severity::blocking, target.shown,
-                                target.shown + " will not run: its loader stops at a file it cannot load: " +
-                                    *resolution.fatal_error);
-    finding.evidence.push_back("glibc's loader takes a file of the wrong class or machine as a miss and searches on, "
-                               "but stops at one that is not ELF or has the wrong byte order (elf/dl-load.c "
-                               "open_verify)");
+    Finding& finding =
+        walk.add("library-fatal", Severity::blocking, target.shown,
+                 target.shown + " will not run: its loader stops at a file it cannot load: " + *resolution.fatal_error);
+    finding.evidence.push_back(
+        "glibc's loader takes a file of the wrong class or machine as a miss and searches on, "
+        "but stops at one that is not ELF or has the wrong byte order (elf/dl-load.c "
+        "open_verify)");
     std::string path = resolution.fatal_error->substr(0, resolution.fatal_error->find(": "));
     finding.fixes.push_back("# move " + path + " out of " + parent_of(path) + ", or put the right library before it");
   }

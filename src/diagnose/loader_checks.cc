@@ -45,6 +45,8 @@ void add_system_wide_fix(Walk& walk, Finding& finding, const ExecTarget& target,
     auto inside = [&](const std::string& host) {
       return host.compare(0, root.size(), root) == 0 ? host.substr(root.size()) : host;
     };
+    // A loader outside the root cannot be linked to from inside it.
+    if (loader.compare(0, root.size() + 1, root + "/") != 0) return;
     loader = inside(loader);
     for (std::string& dir : dirs) dir = inside(dir);
   }
@@ -65,7 +67,7 @@ void add_system_wide_fix(Walk& walk, Finding& finding, const ExecTarget& target,
   const loader::MachineFacts* facts = loader::machine_facts(program);
   // A file of our own: appending to the system's x86_64-linux-gnu.conf (or overwriting it) would be worse.
   std::string conf = "elfrun-" + (facts && !facts->debian_triplet.empty() ? std::string(facts->debian_triplet)
-                                                                           : std::string(facts ? facts->abi : "lib"));
+                                                                          : std::string(facts ? facts->abi : "lib"));
   std::string list;
   for (const std::string& dir : dirs) list += " " + quote(dir);
   finding.fixes.push_back("printf '%s\\n'" + list + " > /etc/ld.so.conf.d/" + conf + ".conf && ldconfig" +
@@ -97,8 +99,9 @@ void interpreter_missing(Walk& walk, const ExecTarget& target, const elf::ElfObj
                            (libc.empty() ? "" : " for " + libc));
   auto loaders = compatible_loaders(walk, program);
   if (loaders.empty()) {
-    added.evidence.push_back("no loader for it was found elsewhere on this machine (looked in /lib*, /usr/lib*, the "
-                             "multiarch and cross-toolchain directories /usr/*-linux*/lib*)");
+    added.evidence.push_back(
+        "no loader for it was found elsewhere on this machine (looked in /lib*, /usr/lib*, the "
+        "multiarch and cross-toolchain directories /usr/*-linux*/lib*)");
   } else {
     added.evidence.push_back("compatible loaders found elsewhere on this machine:");
     for (const loader::DiscoveredLoader* found : loaders) added.evidence.push_back("  " + describe_loader(*found));
@@ -110,7 +113,8 @@ void interpreter_missing(Walk& walk, const ExecTarget& target, const elf::ElfObj
   const loader::MachineFacts* facts = loader::machine_facts(program);
   std::string usual;
   if (facts) {
-    usual = libc == "musl" ? "/lib/ld-musl-" + std::string(facts->musl_arch) + ".so.1" : std::string(facts->glibc_loader);
+    usual =
+        libc == "musl" ? "/lib/ld-musl-" + std::string(facts->musl_arch) + ".so.1" : std::string(facts->glibc_loader);
   }
   if (!usual.empty() && usual != interpreter && fits_as_loader(walk, usual, program)) {
     finding.evidence.push_back("the usual interpreter of such programs, " + usual + ", is there");
@@ -143,11 +147,12 @@ bool check_interpreter(Walk& walk, const ExecTarget& target, const elf::ElfObjec
   bool executable = regular && ::faccessat(AT_FDCWD, real->c_str(), X_OK, AT_EACCESS) == 0;
   bool noexec = regular && ::statvfs(real->c_str(), &fs) == 0 && (fs.f_flag & ST_NOEXEC);
   if (!executable || noexec) {
-    Finding& finding = walk.add(
-        "interpreter-not-executable", Severity::blocking, target.shown,
-        target.shown + " will not run: its interpreter " + interpreter + " is " +
-            (!regular ? "not a regular file" : noexec ? "on a file system mounted noexec" : "not executable for you") +
-            " — execve fails with \"Permission denied\"");
+    Finding& finding = walk.add("interpreter-not-executable", Severity::blocking, target.shown,
+                                target.shown + " will not run: its interpreter " + interpreter + " is " +
+                                    (!regular ? "not a regular file"
+                                     : noexec ? "on a file system mounted noexec"
+                                              : "not executable for you") +
+                                    " — execve fails with \"Permission denied\"");
     finding.evidence.push_back("PT_INTERP: " + interpreter + (*real != interpreter ? " (" + *real + ")" : ""));
     if (regular && !noexec) finding.fixes.push_back("chmod +x " + quote(*real) + "   # as its owner or root");
     return false;
@@ -163,7 +168,8 @@ bool check_interpreter(Walk& walk, const ExecTarget& target, const elf::ElfObjec
     uint64_t header = program.is_64() ? 64 : 52;
     std::string refusal = bytes && size < header
                               ? "is too short to hold an ELF header (" + std::to_string(size) + " bytes, " +
-                                    std::to_string(header) + " needed) — reading it fails with EIO, \"Input/output "
+                                    std::to_string(header) +
+                                    " needed) — reading it fails with EIO, \"Input/output "
                                     "error\""
                               : "is not a usable ELF file (" + parsed.error().message +
                                     ") — the kernel refuses it with ELIBBAD, \"Accessing a corrupted shared "
@@ -182,12 +188,11 @@ bool check_interpreter(Walk& walk, const ExecTarget& target, const elf::ElfObjec
                                     architecture(found) + " file, the program is " + arch +
                                     " — the kernel refuses it with ELIBBAD, \"Accessing a corrupted shared library\"");
     finding.evidence.push_back("PT_INTERP: " + interpreter + (*real != interpreter ? " (" + *real + ")" : ""));
-    finding.evidence.push_back(interpreter + ": EI_CLASS " + std::to_string(found.ident.elf_class) + ", EI_DATA " +
-                               std::to_string(found.ident.data) + ", e_machine " +
-                               std::to_string(found.header.machine) + "; the program: EI_CLASS " +
-                               std::to_string(program.ident.elf_class) + ", EI_DATA " +
-                               std::to_string(program.ident.data) + ", e_machine " +
-                               std::to_string(program.header.machine));
+    finding.evidence.push_back(
+        interpreter + ": EI_CLASS " + std::to_string(found.ident.elf_class) + ", EI_DATA " +
+        std::to_string(found.ident.data) + ", e_machine " + std::to_string(found.header.machine) +
+        "; the program: EI_CLASS " + std::to_string(program.ident.elf_class) + ", EI_DATA " +
+        std::to_string(program.ident.data) + ", e_machine " + std::to_string(program.header.machine));
     size_t index = walk.findings.size() - 1;
     auto loaders = compatible_loaders(walk, program);
     if (!loaders.empty()) {
@@ -207,13 +212,12 @@ bool check_interpreter(Walk& walk, const ExecTarget& target, const elf::ElfObjec
   bool has_own_interpreter = found.interpreter.has_value();
   bool needs_libraries = found.dynamic && !found.dynamic->needed.empty();
   if (has_own_interpreter || needs_libraries || found.header.type == ET_REL) {
-    Finding& finding = walk.add("interpreter-not-a-loader", Severity::blocking, target.shown,
-                                target.shown + " will not run: its interpreter " + interpreter +
-                                    " is not a dynamic loader but " +
-                                    (has_own_interpreter ? "a program with its own interpreter " + *found.interpreter
-                                                         : needs_libraries ? "an object that needs libraries (" +
-                                                                                 join(found.dynamic->needed, ", ") + ")"
-                                                                           : "an object file"));
+    Finding& finding =
+        walk.add("interpreter-not-a-loader", Severity::blocking, target.shown,
+                 target.shown + " will not run: its interpreter " + interpreter + " is not a dynamic loader but " +
+                     (has_own_interpreter ? "a program with its own interpreter " + *found.interpreter
+                      : needs_libraries   ? "an object that needs libraries (" + join(found.dynamic->needed, ", ") + ")"
+                                          : "an object file"));
     finding.evidence.push_back("PT_INTERP: " + interpreter + (*real != interpreter ? " (" + *real + ")" : ""));
     size_t index = walk.findings.size() - 1;
     if (!walk.run_fix) walk.run_fix = find_run_fix(walk, target, program);

@@ -40,11 +40,15 @@ bool wants_musl(const elf::ElfObject& program) {
   return elf::libc_of(program) == "musl";
 }
 
-// Every library and every non-weak version found: what the loader needs to start the program.
-bool resolution_works(const loader::Resolution& resolution) {
+// Every library and every non-weak version found — and with --symbols every symbol: what the loader needs.
+bool resolution_works(const loader::Resolution& resolution, const std::string& program, bool symbols) {
   if (resolution.has_missing()) return false;
   for (const VersionProblem& problem : find_version_problems(resolution)) {
     if (!problem.weak && !problem.no_version_info) return false;
+  }
+  if (symbols) {
+    std::vector<std::string> problems;
+    if (!find_undefined_symbols(resolution, program, problems).empty()) return false;
   }
   return true;
 }
@@ -58,7 +62,7 @@ std::optional<std::string> option_value(const std::vector<std::string>& argv, st
 }
 
 // Resolves the program as the plan would run it, and says whether everything is found.
-bool plan_works(const ExecTarget& target, const elf::ElfObject& program, const run::RunPlan& plan,
+bool plan_works(bool symbols, const ExecTarget& target, const elf::ElfObject& program, const run::RunPlan& plan,
                 RunFix& fix) {
   if (plan.kind == run::RunPlan::Kind::loader) {
     // A loader maps the program itself: with PROT_EXEC, which a noexec mount refuses as execve does.
@@ -67,7 +71,9 @@ bool plan_works(const ExecTarget& target, const elf::ElfObject& program, const r
     std::vector<std::string> dirs = split_list(option_value(plan.argv, "--library-path").value_or(""));
     bool inhibit = std::find(plan.argv.begin(), plan.argv.end(), "--inhibit-cache") != plan.argv.end();
     auto resolution = resolve_under(target.host_path, plan.exec_path, dirs, inhibit);
-    if (!resolution || !resolution->loader_found || !resolution_works(*resolution)) return false;
+    if (!resolution || !resolution->loader_found || !resolution_works(*resolution, target.host_path, symbols)) {
+      return false;
+    }
     if (resolution->loader.machine != 0 && resolution->loader.machine != program.header.machine) return false;
     fix.loader = plan.exec_path;
     fix.library_dirs = dirs;
@@ -93,7 +99,7 @@ bool plan_works(const ExecTarget& target, const elf::ElfObject& program, const r
     std::vector<std::string> dirs;
     for (const std::string& dir : identity->system_dirs) dirs.push_back(root + dir);
     auto resolution = resolve_under(target.host_path, loader_path, dirs, true);
-    if (!resolution || !resolution_works(*resolution)) return false;
+    if (!resolution || !resolution_works(*resolution, target.host_path, symbols)) return false;
     fix.qemu = true;
     fix.loader = loader_path;
     fix.library_dirs = dirs;
@@ -117,7 +123,7 @@ std::optional<RunFix> try_plan(Walk& walk, const ExecTarget& target, const elf::
   run::RunPlan plan = run::plan_run(request);
   if (plan.kind == run::RunPlan::Kind::refused || plan.kind == run::RunPlan::Kind::direct) return std::nullopt;
   RunFix fix;
-  if (!plan_works(target, program, plan, fix)) return std::nullopt;
+  if (!plan_works(walk.options().symbols, target, program, plan, fix)) return std::nullopt;
   fix.command = run_command(walk, options, target);
   fix.expanded = run::shell_quote(plan.argv);
   return fix;
@@ -227,7 +233,8 @@ std::optional<RunFix> find_run_fix(Walk& walk, const ExecTarget& target, const e
       explicit_request.loader = candidate->path;
       if (!candidate->library_dirs.empty()) explicit_request.library_path = join(candidate->library_dirs, ":");
       std::vector<std::string> options = {"--loader", candidate->path};
-      if (explicit_request.library_path) options.insert(options.end(), {"--library-path", *explicit_request.library_path});
+      if (explicit_request.library_path)
+        options.insert(options.end(), {"--library-path", *explicit_request.library_path});
       if (setuid) options.push_back("--allow-setuid");
       if (auto fix = try_plan(walk, target, program, explicit_request, options)) return fix;
     }

@@ -27,11 +27,26 @@ std::string base_name(const std::string& path) {
 // Debian packages of common script interpreters, by program name.
 const std::map<std::string, std::string>& interpreter_packages() {
   static const std::map<std::string, std::string> packages = {
-      {"python3", "python3"}, {"python", "python-is-python3"}, {"perl", "perl"},      {"bash", "bash"},
-      {"ruby", "ruby"},       {"node", "nodejs"},              {"nodejs", "nodejs"},  {"php", "php-cli"},
-      {"tclsh", "tcl"},       {"wish", "tk"},                  {"lua", "lua5.4"},     {"zsh", "zsh"},
-      {"ksh", "ksh"},         {"fish", "fish"},                {"gawk", "gawk"},      {"expect", "expect"},
-      {"Rscript", "r-base-core"}, {"pwsh", "powershell"},      {"guile", "guile-3.0"}, {"runghc", "ghc"},
+      {"python3", "python3"},
+      {"python", "python-is-python3"},
+      {"perl", "perl"},
+      {"bash", "bash"},
+      {"ruby", "ruby"},
+      {"node", "nodejs"},
+      {"nodejs", "nodejs"},
+      {"php", "php-cli"},
+      {"tclsh", "tcl"},
+      {"wish", "tk"},
+      {"lua", "lua5.4"},
+      {"zsh", "zsh"},
+      {"ksh", "ksh"},
+      {"fish", "fish"},
+      {"gawk", "gawk"},
+      {"expect", "expect"},
+      {"Rscript", "r-base-core"},
+      {"pwsh", "powershell"},
+      {"guile", "guile-3.0"},
+      {"runghc", "ghc"},
   };
   return packages;
 }
@@ -111,8 +126,8 @@ void examine_script(Walk& walk, const ExecTarget& target) {
     Finding& finding = walk.add("script-bad-line", Severity::blocking, shown,
                                 "the kernel refuses the #! line of " + shown + ": " + script.error +
                                     " — execve fails with \"Exec format error\"");
-    finding.evidence.push_back("first line: " + std::string(head.as_string_view().substr(
-                                                    0, head.as_string_view().find('\n'))));
+    finding.evidence.push_back("first line: " +
+                               std::string(head.as_string_view().substr(0, head.as_string_view().find('\n'))));
     return;
   }
   if (target.depth >= kMaxRewrites) {
@@ -125,8 +140,9 @@ void examine_script(Walk& walk, const ExecTarget& target) {
   // The interpreter reads the script itself: execute permission is not enough.
   if (::access(target.host_path.c_str(), R_OK) != 0) {
     Finding& finding = walk.add("script-unreadable", Severity::blocking, shown,
-                                shown + " is a script you may not read: its interpreter has to read it, so it fails "
-                                        "with \"Permission denied\"");
+                                shown +
+                                    " is a script you may not read: its interpreter has to read it, so it fails "
+                                    "with \"Permission denied\"");
     finding.fixes.push_back("chmod +r " + quote(shown));
   }
 
@@ -138,20 +154,22 @@ void examine_script(Walk& walk, const ExecTarget& target) {
     std::string cleaned_interpreter = in_interpreter ? interpreter.substr(0, interpreter.size() - 1) : interpreter;
     Finding& finding = walk.add(
         "script-crlf", Severity::blocking, shown,
-        in_interpreter
-            ? shown + " was saved with Windows line ends (CRLF): the kernel looks for the interpreter \"" +
-                  cleaned_interpreter + "\\r\", with a carriage return at its end, which does not exist — that is what "
-                  "\"cannot execute: required file not found\" and \"bad interpreter\" mean here"
-            : shown + " was saved with Windows line ends (CRLF): its #! line passes \"" +
-                  argument->substr(0, argument->size() - 1) + "\\r\", with a carriage return at its end, to " +
-                  interpreter + ", which finds no program of that name — that is what \"No such file or "
-                  "directory\" means here");
+        in_interpreter ? shown + " was saved with Windows line ends (CRLF): the kernel looks for the interpreter \"" +
+                             cleaned_interpreter +
+                             "\\r\", with a carriage return at its end, which does not exist — that is what "
+                             "\"cannot execute: required file not found\" and \"bad interpreter\" mean here"
+                       : shown + " was saved with Windows line ends (CRLF): its #! line passes \"" +
+                             argument->substr(0, argument->size() - 1) +
+                             "\\r\", with a carriage return at its end, to " + interpreter +
+                             ", which finds no program of that name — that is what \"No such file or "
+                             "directory\" means here");
     finding.evidence.push_back("the #! line ends with \\r\\n: \"#!" + std::string(line.begin(), line.end() - 1) +
                                "\\r\"");
     if (in_interpreter && walk.real_host_path(cleaned_interpreter)) {
       finding.evidence.push_back(cleaned_interpreter + " itself exists");
     }
-    finding.fixes.push_back("sed -i 's/\\r$//' " + quote(shown) + "   # remove the carriage returns (dos2unix does it too)");
+    finding.fixes.push_back("sed -i 's/\\r$//' " + quote(shown) +
+                            "   # remove the carriage returns (dos2unix does it too)");
     // Go on with the line as it was meant, for the problems a fixed script would still have.
     interpreter = cleaned_interpreter;
     if (!in_interpreter && argument) argument->pop_back();
@@ -174,8 +192,8 @@ void examine_script(Walk& walk, const ExecTarget& target) {
   auto real = walk.real_host_path(interpreter);
   if (!real) {
     Finding& finding = walk.add("script-interpreter-missing", Severity::blocking, shown,
-                                shown + " is a script for " + interpreter + ", which does not exist: " +
-                                    walk.explain_missing(interpreter) +
+                                shown + " is a script for " + interpreter +
+                                    ", which does not exist: " + walk.explain_missing(interpreter) +
                                     " — that is what \"bad interpreter: No such file or directory\" means");
     finding.evidence.push_back("the #! line of " + shown + " names " + interpreter);
     std::string name = base_name(interpreter);
@@ -199,8 +217,10 @@ void examine_script(Walk& walk, const ExecTarget& target) {
     if (name.find('/') != std::string::npos) found = walk.real_host_path(name) ? std::optional(name) : std::nullopt;
     if (!found) {
       Finding& finding = walk.add("script-env-program-missing", Severity::blocking, shown,
-                                  shown + " runs " + name + " through " + interpreter + ", and no directory of PATH "
-                                          "has a program called " + name + " — env says \"No such file or directory\"");
+                                  shown + " runs " + name + " through " + interpreter +
+                                      ", and no directory of PATH "
+                                      "has a program called " +
+                                      name + " — env says \"No such file or directory\"");
       finding.evidence.push_back("PATH=" + std::string(std::getenv("PATH") ? std::getenv("PATH") : ""));
       add_install_fix(walk, finding, name);
       return;

@@ -17,12 +17,6 @@ namespace {
 
 constexpr size_t kEvidenceSymbols = 20;
 
-struct Reference {
-  std::string name;
-  std::string version;  // empty: unversioned
-  uint8_t type = 0;
-};
-
 bool allowed_type(uint8_t type) {
   return type == STT_NOTYPE || type == STT_OBJECT || type == STT_FUNC || type == STT_COMMON || type == STT_TLS ||
          type == STT_GNU_IFUNC;
@@ -43,7 +37,7 @@ struct ObjectSymbols {
 };
 
 // Whether object `definer` satisfies a reference (dl-lookup.c check_match and the num_versions rule of do_lookup_x).
-bool defines(const ObjectSymbols& definer, const Reference& reference) {
+bool defines(const ObjectSymbols& definer, const UndefinedSymbol& reference) {
   auto found = definer.definitions.find(reference.name);
   if (found == definer.definitions.end()) return false;
   int unversioned_candidates = 0;
@@ -74,22 +68,32 @@ std::string shown_name(const loader::Resolution& resolution, size_t index, const
 
 }  // namespace
 
-void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution) {
+std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution,
+                                                        const std::string& program_host_path,
+                                                        std::vector<std::string>& problems) {
   std::vector<std::optional<ObjectSymbols>> objects(resolution.objects.size());
+  std::vector<uint32_t> copied;  // the program's copy-relocated symbols
   for (size_t i = 0; i < resolution.objects.size(); ++i) {
     const loader::LoadedObject& object = resolution.objects[i];
     if (!object.elf || object.found_by == loader::FoundBy::not_found || object.found_by == loader::FoundBy::vdso) {
       continue;
     }
-    std::string path = i == 0 ? target.host_path : object.host_path;
+    std::string path = i == 0 ? program_host_path : object.host_path;
     auto bytes = elf::ByteSource::open(path);
     if (!bytes) continue;
     auto table = elf::read_dynamic_symbols(**bytes, *object.elf);
     if (!table) {
-      walk.add("symbols-unreadable", Severity::warning, target.shown,
-               "the dynamic symbols of " + shown_name(resolution, i, target) + " cannot be read: " +
-                   table.error().message);
+      problems.push_back("the dynamic symbols of " + (i == 0 ? program_host_path : object.path) +
+                         " cannot be read: " + table.error().message);
       continue;
+    }
+    if (i == 0) {
+      auto copies = elf::read_copy_relocations(**bytes, *object.elf);
+      if (copies) {
+        copied = std::move(*copies);
+      } else {
+        problems.push_back("the relocations of " + program_host_path + " cannot be read: " + copies.error().message);
+      }
     }
     ObjectSymbols symbols;
     symbols.elf = object.elf.get();
@@ -103,34 +107,66 @@ void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolutio
   if (scope.empty()) {
     for (size_t i = 0; i < resolution.objects.size(); ++i) scope.push_back(i);
   }
-  // The loader's own map answers lookups too when something needs it (it is then in the search list).
+  auto reference_of = [](const ObjectSymbols& own, const elf::DynamicSymbol& symbol) {
+    UndefinedSymbol reference{symbol.name, "", symbol.type, false};
+    if (own.table.has_versym && symbol.version_index >= 2) {
+      reference.version = elf::version_name(*own.elf, symbol.version_index).value_or("");
+    }
+    return reference;
+  };
+  auto defined_in_scope = [&](const UndefinedSymbol& reference, bool skip_program) {
+    return std::any_of(scope.begin(), scope.end(), [&](size_t definer) {
+      if (skip_program && definer == 0) return false;
+      return definer < objects.size() && objects[definer] && defines(*objects[definer], reference);
+    });
+  };
+  std::vector<UndefinedReferences> found;
   for (size_t i = 0; i < resolution.objects.size(); ++i) {
     const ObjectSymbols* own = objects[i] ? &*objects[i] : nullptr;
     if (!own) continue;
-    std::vector<Reference> undefined;
+    UndefinedReferences missing;
+    missing.object = i;
+    missing.bind_now = own->elf->dynamic && own->elf->dynamic->bind_now();
     for (const elf::DynamicSymbol& symbol : own->table.symbols) {
       if (symbol.defined() || symbol.name.empty() || symbol.binding != STB_GLOBAL) continue;
-      Reference reference{symbol.name, "", symbol.type};
-      if (own->table.has_versym && symbol.version_index >= 2) {
-        reference.version = elf::version_name(*own->elf, symbol.version_index).value_or("");
-      }
-      bool found = std::any_of(scope.begin(), scope.end(), [&](size_t definer) {
-        return definer < objects.size() && objects[definer] && defines(*objects[definer], reference);
-      });
-      if (!found) undefined.push_back(std::move(reference));
+      UndefinedSymbol reference = reference_of(*own, symbol);
+      if (!defined_in_scope(reference, false)) missing.symbols.push_back(std::move(reference));
     }
-    if (undefined.empty()) continue;
-    std::string who = shown_name(resolution, i, target);
-    bool bind_now = own->elf->dynamic && own->elf->dynamic->bind_now();
-    bool data = std::any_of(undefined.begin(), undefined.end(), [](const Reference& r) {
-      return r.type == STT_OBJECT || r.type == STT_TLS || r.type == STT_COMMON;
-    });
-    auto describe = [](const Reference& r) {
+    // Copy relocations of the program: looked up everywhere but in the program (ELF_RTYPE_CLASS_COPY).
+    if (i == 0) {
+      for (uint32_t index : copied) {
+        if (index == 0 || index >= own->table.symbols.size()) continue;
+        UndefinedSymbol reference = reference_of(*own, own->table.symbols[index]);
+        reference.copy = true;
+        if (!defined_in_scope(reference, true)) missing.symbols.push_back(std::move(reference));
+      }
+    }
+    if (!missing.symbols.empty()) found.push_back(std::move(missing));
+  }
+  return found;
+}
+
+bool UndefinedReferences::blocking() const {
+  return bind_now || std::any_of(symbols.begin(), symbols.end(), [](const UndefinedSymbol& r) {
+           return r.copy || r.type == STT_OBJECT || r.type == STT_TLS || r.type == STT_COMMON;
+         });
+}
+
+void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution) {
+  std::vector<std::string> problems;
+  auto found = find_undefined_symbols(resolution, target.host_path, problems);
+  for (const std::string& problem : problems) walk.add("symbols-unreadable", Severity::warning, target.shown, problem);
+  std::vector<std::string> scope_names;
+  for (size_t s : resolution.search_order) scope_names.push_back(shown_name(resolution, s, target));
+  for (const UndefinedReferences& missing : found) {
+    std::string who = shown_name(resolution, missing.object, target);
+    auto describe = [](const UndefinedSymbol& r) {
       return r.name + (r.version.empty() ? "" : ", version " + r.version);
     };
-    std::string first = describe(undefined.front());
-    std::string more = undefined.size() > 1 ? " (and " + std::to_string(undefined.size() - 1) + " more)" : "";
-    Severity severity = bind_now || data ? Severity::blocking : Severity::warning;
+    std::string first = describe(missing.symbols.front());
+    std::string more =
+        missing.symbols.size() > 1 ? " (and " + std::to_string(missing.symbols.size() - 1) + " more)" : "";
+    Severity severity = missing.blocking() ? Severity::blocking : Severity::warning;
     std::string verdict =
         severity == Severity::blocking
             ? target.shown + " will not run: " + who + ": undefined symbol: " + first + more +
@@ -139,20 +175,17 @@ void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolutio
                   " — no loaded object defines it: the program starts, and stops with \"symbol lookup error\" when "
                   "it first calls it";
     Finding& finding = walk.add("symbol-undefined", severity, target.shown, verdict);
-    for (size_t k = 0; k < undefined.size(); ++k) {
+    // As ldd -r prints them (with a blank where it has a tab).
+    for (size_t k = 0; k < missing.symbols.size(); ++k) {
       (k < kEvidenceSymbols ? finding.evidence : finding.details)
-          .push_back("undefined symbol: " + describe(undefined[k]) + "\t(" + who + ")");
+          .push_back("undefined symbol: " + describe(missing.symbols[k]) + " (" + who + ")");
     }
-    if (undefined.size() > kEvidenceSymbols) {
-      finding.evidence.push_back("... and " + std::to_string(undefined.size() - kEvidenceSymbols) +
+    if (missing.symbols.size() > kEvidenceSymbols) {
+      finding.evidence.push_back("... and " + std::to_string(missing.symbols.size() - kEvidenceSymbols) +
                                  " more (-v shows them)");
     }
-    finding.evidence.push_back(std::string(bind_now ? "bound at start (DF_BIND_NOW)" : "lazily bound") +
-                               "; looked up in: " + [&] {
-                                 std::vector<std::string> names;
-                                 for (size_t s : scope) names.push_back(shown_name(resolution, s, target));
-                                 return join(names, ", ");
-                               }());
+    finding.evidence.push_back(std::string(missing.bind_now ? "bound at start (DF_BIND_NOW)" : "lazily bound") +
+                               "; looked up in: " + join(scope_names, ", "));
   }
 }
 

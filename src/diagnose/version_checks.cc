@@ -91,8 +91,8 @@ std::vector<VersionProblem> find_version_problems(const loader::Resolution& reso
       if (!provider_index) continue;  // a missing library: reported as such (dl-version.c skips faked maps)
       const loader::LoadedObject& provider = resolution.objects[*provider_index];
       if (!provider.elf || provider.found_by == loader::FoundBy::not_found) continue;
-      const auto& definitions = provider.elf->dynamic ? provider.elf->dynamic->version_definitions
-                                                      : std::vector<elf::VersionDefinition>{};
+      const auto& definitions =
+          provider.elf->dynamic ? provider.elf->dynamic->version_definitions : std::vector<elf::VersionDefinition>{};
       if (definitions.empty()) {
         problems.push_back({i, *provider_index, "", need.file, false, true});
         continue;
@@ -102,8 +102,7 @@ std::vector<VersionProblem> find_version_problems(const loader::Resolution& reso
           return d.hash == version.hash && !d.names.empty() && d.names[0] == version.name;
         });
         if (!defined) {
-          problems.push_back({i, *provider_index, version.name, need.file, (version.flags & VER_FLG_WEAK) != 0,
-                              false});
+          problems.push_back({i, *provider_index, version.name, need.file, (version.flags & VER_FLG_WEAK) != 0, false});
         }
       }
     }
@@ -123,10 +122,10 @@ void check_versions(Walk& walk, const ExecTarget& target, const loader::Resoluti
     std::string provider = shown_name(resolution, provider_index, target);
     const elf::ElfObject& provider_elf = *resolution.objects[provider_index].elf;
     if (list.front()->no_version_info) {
-      Finding& finding = walk.add("version-info-missing", Severity::warning, target.shown,
-                                  provider + ": no version information available (required by " + requester +
-                                      "): it was linked against a " + list.front()->file +
-                                      " with symbol versions, this one has none");
+      Finding& finding =
+          walk.add("version-info-missing", Severity::warning, target.shown,
+                   provider + ": no version information available (required by " + requester +
+                       "): it was linked against a " + list.front()->file + " with symbol versions, this one has none");
       finding.evidence.push_back(provider + " has no DT_VERDEF");
       continue;
     }
@@ -154,10 +153,10 @@ void check_versions(Walk& walk, const ExecTarget& target, const loader::Resoluti
     for (const elf::VersionDefinition& definition : provider_elf.dynamic->version_definitions) {
       if (!definition.names.empty() && !(definition.flags & VER_FLG_BASE)) defined.push_back(definition.names[0]);
     }
-    std::string listed = defined.size() <= 8 ? join(defined, " ")
-                                             : join(std::vector<std::string>(defined.begin(), defined.begin() + 3), " ") +
-                                                   " ... " +
-                                                   join(std::vector<std::string>(defined.end() - 4, defined.end()), " ");
+    std::string listed = defined.size() <= 8
+                             ? join(defined, " ")
+                             : join(std::vector<std::string>(defined.begin(), defined.begin() + 3), " ") + " ... " +
+                                   join(std::vector<std::string>(defined.end() - 4, defined.end()), " ");
     finding.evidence.push_back("DT_VERDEF of " + provider + " (" + std::to_string(defined.size()) +
                                (defined.size() == 1 ? " version): " : " versions): ") + listed);
   }
@@ -171,7 +170,8 @@ void check_versions(Walk& walk, const ExecTarget& target, const loader::Resoluti
     auto remaining = find_version_problems(*other);
     bool fine = std::none_of(remaining.begin(), remaining.end(),
                              [](const VersionProblem& p) { return !p.weak && !p.no_version_info; });
-    if (fine) walk.findings[index].evidence.push_back("these versions are all there under " + describe_loader(*candidate));
+    if (fine)
+      walk.findings[index].evidence.push_back("these versions are all there under " + describe_loader(*candidate));
   }
 }
 

@@ -33,9 +33,9 @@ struct ExecTarget {
 
 // A working way to run the program, found and checked by remedies.cc.
 struct RunFix {
-  std::string command;             // "elfrun run ./m64": works when pasted
-  std::string expanded;            // what it executes (elfrun run --print), also pasteable
-  std::string loader;              // the loader it uses (host path), empty for qemu without one
+  std::string command;   // "elfrun run ./m64": works when pasted
+  std::string expanded;  // what it executes (elfrun run --print), also pasteable
+  std::string loader;    // the loader it uses (host path), empty for qemu without one
   std::vector<std::string> library_dirs;
   bool qemu = false;
 };
@@ -114,8 +114,8 @@ void check_libraries(Walk& walk, const ExecTarget& target, const loader::Resolut
 struct VersionProblem {
   size_t requester = 0;  // object indices in the resolution
   size_t provider = 0;
-  std::string version;   // "GLIBC_2.34"
-  std::string file;      // the DT_VERNEED file name, "libc.so.6"
+  std::string version;  // "GLIBC_2.34"
+  std::string file;     // the DT_VERNEED file name, "libc.so.6"
   bool weak = false;
   bool no_version_info = false;  // the provider has no DT_VERDEF at all (a warning only)
 };
@@ -123,6 +123,22 @@ std::vector<VersionProblem> find_version_problems(const loader::Resolution& reso
 void check_versions(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution);
 
 // symbol_checks.cc (--symbols): undefined symbols no object in the global scope defines, respecting versions.
+struct UndefinedSymbol {
+  std::string name;
+  std::string version;  // empty: an unversioned reference
+  uint8_t type = 0;     // STT_*
+  bool copy = false;    // a copy relocation of the program
+};
+struct UndefinedReferences {
+  size_t object = 0;  // the referencing object, an index into the resolution
+  std::vector<UndefinedSymbol> symbols;
+  bool bind_now = false;
+  // Resolved before the program starts (bind now, data, copy relocations), rather than at the first call.
+  bool blocking() const;
+};
+std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution,
+                                                        const std::string& program_host_path,
+                                                        std::vector<std::string>& problems);
 void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution);
 
 // cpu_kernel_checks.cc: ABI notes against the running kernel, x86 ISA levels against the CPU.

@@ -2,7 +2,6 @@
 #include "elf/symbols.h"
 
 #include <elf.h>
-
 #include <fmt/format.h>
 
 #include "elf/layout.h"
@@ -38,9 +37,10 @@ class SymbolReader {
     auto count = symbol_count(table.count_from);
     if (!count) return count.error();
     if (*count > symtab->size() / sizeof(Sym)) {
-      return Error{fmt::format("dynamic section: {} gives {} symbols, but only {} fit between DT_SYMTAB {} and the end "
-                               "of its PT_LOAD segment's file contents",
-                               table.count_from, *count, symtab->size() / sizeof(Sym), hex(*dyn.symtab))};
+      return Error{
+          fmt::format("dynamic section: {} gives {} symbols, but only {} fit between DT_SYMTAB {} and the end "
+                      "of its PT_LOAD segment's file contents",
+                      table.count_from, *count, symtab->size() / sizeof(Sym), hex(*dyn.symtab))};
     }
     std::optional<ByteView> versym;
     if (dyn.versym) {
@@ -62,9 +62,10 @@ class SymbolReader {
       if (dyn.strsz) {
         auto sized = strtab.subspan(0, *dyn.strsz);
         if (!sized) {
-          return Error{fmt::format("dynamic section: DT_STRTAB {} + DT_STRSZ {} is past the end of its PT_LOAD "
-                                   "segment's file contents",
-                                   hex(*dyn.strtab), hex(*dyn.strsz))};
+          return Error{
+              fmt::format("dynamic section: DT_STRTAB {} + DT_STRSZ {} is past the end of its PT_LOAD "
+                          "segment's file contents",
+                          hex(*dyn.strtab), hex(*dyn.strsz))};
         }
         strtab = *sized;
       }
@@ -89,14 +90,16 @@ class SymbolReader {
       if (name != 0) {
         auto text = strtab.c_string(name);
         if (!text) {
-          return Error{fmt::format("dynamic symbol {}: st_name {} is past the end of the string table ({} bytes) or "
-                                   "has no NUL",
-                                   i, hex(name), hex(strtab.size()))};
+          return Error{
+              fmt::format("dynamic symbol {}: st_name {} is past the end of the string table ({} bytes) or "
+                          "has no NUL",
+                          i, hex(name), hex(strtab.size()))};
         }
         if (text->size() >= budget) {
-          return Error{fmt::format("dynamic symbol {}: the names read so far add up to more than {} times the string "
-                                   "table ({} bytes): its symbols name the same bytes over and over",
-                                   i, kNameCopiesPerTableByte, hex(strtab.size()))};
+          return Error{
+              fmt::format("dynamic symbol {}: the names read so far add up to more than {} times the string "
+                          "table ({} bytes): its symbols name the same bytes over and over",
+                          i, kNameCopiesPerTableByte, hex(strtab.size()))};
         }
         budget -= text->size() + 1;
         symbol.name = std::string(*text);
@@ -152,8 +155,9 @@ class SymbolReader {
         return s.size / sizeof(Sym);
       }
     }
-    return Error{"dynamic section: neither DT_HASH nor DT_GNU_HASH (nor a .dynsym section header) says how many "
-                 "dynamic symbols there are"};
+    return Error{
+        "dynamic section: neither DT_HASH nor DT_GNU_HASH (nor a .dynsym section header) says how many "
+        "dynamic symbols there are"};
   }
 
   // The highest symbol index any bucket starts a chain at, then that chain to its end (the entry with bit 0 set).
@@ -171,9 +175,10 @@ class SymbolReader {
     }
     uint64_t buckets = 16 + uint64_t{*bloom_size} * (ELFT::kIs64 ? 8 : 4);
     if (!table->contains(buckets, uint64_t{*nbuckets} * 4)) {
-      return Error{fmt::format("dynamic section: DT_GNU_HASH {}: {} bloom words and {} buckets run past the end of its "
-                               "PT_LOAD segment's file contents",
-                               hex(address), *bloom_size, *nbuckets)};
+      return Error{
+          fmt::format("dynamic section: DT_GNU_HASH {}: {} bloom words and {} buckets run past the end of its "
+                      "PT_LOAD segment's file contents",
+                      hex(address), *bloom_size, *nbuckets)};
     }
     uint32_t last = 0;
     for (uint32_t i = 0; i < *nbuckets; ++i) last = std::max(last, *word(buckets + uint64_t{i} * 4));
@@ -186,9 +191,10 @@ class SymbolReader {
     for (uint64_t index = last;; ++index) {
       auto entry = word(chains + (index - *symoffset) * 4);
       if (!entry) {
-        return Error{fmt::format("dynamic section: DT_GNU_HASH {}: the chain from symbol {} runs past the end of its "
-                                 "PT_LOAD segment's file contents without an end marker",
-                                 hex(address), last)};
+        return Error{
+            fmt::format("dynamic section: DT_GNU_HASH {}: the chain from symbol {} runs past the end of its "
+                        "PT_LOAD segment's file contents without an end marker",
+                        hex(address), last)};
       }
       if (*entry & 1) return index + 1;
     }
@@ -198,7 +204,79 @@ class SymbolReader {
   const ElfObject& object_;
 };
 
+// The copy relocation type of each machine (elf.h R_*_COPY), 0 when it has none we know.
+uint32_t copy_relocation_type(uint16_t machine) {
+  switch (machine) {
+    case EM_X86_64: return R_X86_64_COPY;
+    case EM_386: return R_386_COPY;
+    case EM_AARCH64: return R_AARCH64_COPY;
+    case EM_ARM: return R_ARM_COPY;
+    case EM_RISCV: return R_RISCV_COPY;
+    case EM_S390: return R_390_COPY;
+    case EM_PPC64: return R_PPC64_COPY;
+    case EM_PPC: return R_PPC_COPY;
+    case EM_MIPS: return R_MIPS_COPY;
+    case EM_SPARC:
+    case EM_SPARC32PLUS:
+    case EM_SPARCV9: return R_SPARC_COPY;
+    default: return 0;
+  }
+}
+
+template <typename ELFT>
+Expected<std::vector<uint32_t>> copy_relocations(const ByteSource& source, const ElfObject& object) {
+  using Word = typename ELFT::Xword;
+  std::vector<uint32_t> symbols;
+  uint32_t copy = copy_relocation_type(object.header.machine);
+  if (copy == 0) return symbols;
+  std::optional<uint64_t> rela, relasz, rel, relsz;
+  for (const DynamicEntry& entry : object.dynamic->entries) {
+    if (entry.tag == DT_RELA) rela = entry.value;
+    if (entry.tag == DT_RELASZ) relasz = entry.value;
+    if (entry.tag == DT_REL) rel = entry.value;
+    if (entry.tag == DT_RELSZ) relsz = entry.value;
+  }
+  // r_offset, r_info (and r_addend): words of the class; r_info holds the symbol index above the type.
+  auto scan = [&](const char* tag, uint64_t address, uint64_t size, uint64_t entry_size) -> Expected<void> {
+    std::optional<ByteView> table;
+    for (const ProgramHeader& ph : object.program_headers) {
+      if (ph.type != PT_LOAD || address < ph.vaddr || address - ph.vaddr >= ph.filesz) continue;
+      auto segment = source.bytes(ph.offset, ph.filesz);
+      if (segment) table = segment->tail(address - ph.vaddr);
+      break;
+    }
+    if (!table || !table->contains(0, size)) {
+      return Error{
+          fmt::format("dynamic section: {} {} with {} bytes is not inside the file contents of a PT_LOAD "
+                      "segment",
+                      tag, hex(address), hex(size))};
+    }
+    for (uint64_t offset = 0; size - offset >= entry_size; offset += entry_size) {
+      uint64_t info = *table->template read<Word>(offset + sizeof(Word));
+      uint32_t type = ELFT::kIs64 ? static_cast<uint32_t>(info & 0xffffffff) : static_cast<uint32_t>(info & 0xff);
+      uint32_t symbol = ELFT::kIs64 ? static_cast<uint32_t>(info >> 32) : static_cast<uint32_t>(info >> 8);
+      if (type == copy) symbols.push_back(symbol);
+    }
+    return {};
+  };
+  if (rela && relasz) {
+    if (auto r = scan("DT_RELA", *rela, *relasz, 3 * sizeof(Word)); !r) return r.error();
+  }
+  if (rel && relsz) {
+    if (auto r = scan("DT_REL", *rel, *relsz, 2 * sizeof(Word)); !r) return r.error();
+  }
+  return symbols;
+}
+
 }  // namespace
+
+Expected<std::vector<uint32_t>> read_copy_relocations(const ByteSource& source, const ElfObject& object) {
+  if (!object.dynamic) return std::vector<uint32_t>{};
+  bool big = object.byte_order() == ByteOrder::big;
+  if (object.is_64())
+    return big ? copy_relocations<Elf64BE>(source, object) : copy_relocations<Elf64LE>(source, object);
+  return big ? copy_relocations<Elf32BE>(source, object) : copy_relocations<Elf32LE>(source, object);
+}
 
 Expected<DynamicSymbolTable> read_dynamic_symbols(const ByteSource& source, const ElfObject& object) {
   if (!object.dynamic || !object.dynamic->symtab) return DynamicSymbolTable{};

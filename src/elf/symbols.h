@@ -33,12 +33,18 @@ struct DynamicSymbol {
 struct DynamicSymbolTable {
   std::vector<DynamicSymbol> symbols;  // symbols[0] is the null symbol
   bool has_versym = false;
-  std::string count_from;              // "DT_HASH", "DT_GNU_HASH" or "section header N (.dynsym)"
+  std::string count_from;  // "DT_HASH", "DT_GNU_HASH" or "section header N (.dynsym)"
 };
 
 // Reads the dynamic symbols of `object` from its bytes. An object without DT_SYMTAB has none (an empty table, not
 // an error). Errors name the table and the values that are wrong.
 Expected<DynamicSymbolTable> read_dynamic_symbols(const ByteSource& source, const ElfObject& object);
+
+// The symbol indices of the copy relocations of an object (R_X86_64_COPY, R_386_COPY, R_AARCH64_COPY...) in its
+// DT_RELA or DT_REL table: data a program uses from a library, copied into the program at start. The loader looks
+// such a symbol up in every object but the program itself (glibc ELF_RTYPE_CLASS_COPY), so it is a reference even
+// though the program's symbol table defines it. Empty for machines without a known copy relocation type.
+Expected<std::vector<uint32_t>> read_copy_relocations(const ByteSource& source, const ElfObject& object);
 
 // The name a version index has in an object: its DT_VERDEF entry (names[0]) or the DT_VERNEED version whose
 // vna_other is that index; nullopt for 0 and 1 and unknown indices. `file` receives the library of a needed version.

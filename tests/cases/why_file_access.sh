@@ -41,6 +41,14 @@ why_setup
 cd "$work" || exit 1
 build_hello hello
 
+# Usage errors: exit status 2.
+why_run
+expect_status 2
+expect "a PROGRAM is required"
+why_run --no-such-option ./hello
+expect_status 2
+expect "unknown option --no-such-option"
+
 why_run ./nothing-here
 expect_status 1
 expect "./nothing-here does not exist"

@@ -2,8 +2,10 @@
 # `elfrun why` on libraries (issue 5, finding 7), each situation built with gcc and a small library libgreet.so.1,
 # and compared with what glibc's loader itself says when the program is run:
 #   - missing: the message why quotes is the one the loader prints, and the paths why lists as searched (-v) are the
-#     ones LD_DEBUG=libs shows the loader trying, in the same order;
-#   - a 32-bit libgreet.so.1 first on the RUNPATH: rejected for its class, with the reason;
+#     ones LD_DEBUG=libs shows the loader trying, in the same order; with LD_LIBRARY_PATH naming its directory, it
+#     runs;
+#   - a 32-bit libgreet.so.1 first on the RUNPATH: rejected for its class, with the reason, and the loader's message
+#     is then "wrong ELF class: ELFCLASS32";
 #   - a garbage file named libgreet.so.1: the loader stops ("invalid ELF header"), as why says;
 #   - present under another loader's directories (a [[loader]] of the configuration): the `elfrun run` line, pasted,
 #     prints Hello World;
@@ -46,11 +48,25 @@ if [ "$tried" != "$truth" ]; then
   printf 'why:\n%s\nLD_DEBUG=libs:\n%s\n' "$tried" "$truth"
 fi
 
+# The environment counts, as it does for the loader.
+LD_LIBRARY_PATH=$work/other
+export LD_LIBRARY_PATH
+why_run -v ./greet-hello
+expect_status 0
+expect "the environment counts: LD_LIBRARY_PATH=$work/other"
+unset LD_LIBRARY_PATH
+
 # A library of the wrong class first on the RUNPATH: skipped, with the reason.
 if gcc -m32 -shared -fPIC -Wl,-soname,libgreet.so.1 -o lib32/libgreet.so.1 greet.c 2>/dev/null; then
+  loader_says=$(./greet-hello 2>&1)
   why_run ./greet-hello
   expect_status 1
   expect "rejected $work/lib32/libgreet.so.1: wrong ELF class: ELFCLASS32"
+  case $loader_says in
+    *"error while loading shared libraries: libgreet.so.1: wrong ELF class: ELFCLASS32"*)
+      expect "the loader would stop with \"error while loading shared libraries: libgreet.so.1: wrong ELF class: ELFCLASS32\"" ;;
+    *) case_fail "the loader said \"$loader_says\"" ;;
+  esac
   rm lib32/libgreet.so.1
 elif [ "${CI:-}" = true ]; then
   case_fail "gcc -m32 cannot link (gcc-multilib)"

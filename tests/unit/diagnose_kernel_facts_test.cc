@@ -1,13 +1,12 @@
 // Tests of src/diagnose/kernel_facts.cc: kernel releases, binfmt_misc entries as /proc/sys/fs/binfmt_misc shows them
 // (and how the kernel matches them against a file's first bytes), /proc/self/mountinfo lines, and whether IA32
 // emulation and the x32 ABI are there, from a kernel config, /proc/kallsyms names and the command line.
-#include "diagnose/kernel_facts.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "diagnose/kernel_facts.h"
 #include "loader_test_support.h"
 
 namespace elfrun::diagnose {
@@ -39,8 +38,24 @@ constexpr const char* kQemuAarch64 =
 
 // The first 20 bytes of a 64-bit little-endian ELF executable of `machine` (ET_DYN when dyn).
 std::vector<unsigned char> elf_head(uint16_t machine, bool dyn = false) {
-  std::vector<unsigned char> head = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                     static_cast<unsigned char>(dyn ? 3 : 2), 0,
+  std::vector<unsigned char> head = {0x7f,
+                                     'E',
+                                     'L',
+                                     'F',
+                                     2,
+                                     1,
+                                     1,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     static_cast<unsigned char>(dyn ? 3 : 2),
+                                     0,
                                      static_cast<unsigned char>(machine & 0xff),
                                      static_cast<unsigned char>(machine >> 8)};
   head.resize(64, 0);
@@ -92,8 +107,9 @@ TEST(Binfmt, MatchesFirstBytesUnderTheMask) {
 }
 
 TEST(Binfmt, MatchesByExtension) {
-  std::vector<BinfmtHandler> handlers = {*parse_binfmt_entry("wine", "enabled\ninterpreter /usr/bin/wine\n"
-                                                                     "flags: \nextension .exe\n")};
+  std::vector<BinfmtHandler> handlers = {*parse_binfmt_entry("wine",
+                                                             "enabled\ninterpreter /usr/bin/wine\n"
+                                                             "flags: \nextension .exe\n")};
   std::vector<unsigned char> bytes = {'M', 'Z', 0, 0};
   elf::ByteView view(bytes.data(), bytes.size());
   EXPECT_EQ(match_binfmt(handlers, view, "/home/u/setup.exe"), &handlers[0]);
@@ -150,8 +166,9 @@ TEST(Mountinfo, ALaterMountOverTheSamePointWins) {
 
 TEST(X86Compat, FromTheKernelConfig) {
   X86CompatInputs inputs;
-  inputs.config = "CONFIG_IA32_EMULATION=y\n# CONFIG_IA32_EMULATION_DEFAULT_DISABLED is not set\n"
-                  "# CONFIG_X86_X32_ABI is not set\n";
+  inputs.config =
+      "CONFIG_IA32_EMULATION=y\n# CONFIG_IA32_EMULATION_DEFAULT_DISABLED is not set\n"
+      "# CONFIG_X86_X32_ABI is not set\n";
   inputs.config_source = "/boot/config-6.1.0";
   EXPECT_EQ(ia32_emulation_state(inputs).value, FeatureState::Value::yes);
   auto x32 = x32_abi_state(inputs);

@@ -1,9 +1,8 @@
 // Tests of src/diagnose/ld_so_conf.cc: ld.so.conf under a root, as ldconfig reads it — several directories per line,
 // comments, hwcap lines, includes by absolute and relative globs, and a file that includes itself.
-#include "diagnose/ld_so_conf.h"
-
 #include <gtest/gtest.h>
 
+#include "diagnose/ld_so_conf.h"
 #include "loader_test_support.h"
 
 namespace elfrun::diagnose {

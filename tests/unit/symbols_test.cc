@@ -112,8 +112,8 @@ SymbolImage<ELFT> build(const std::vector<SymbolSpec>& specs, CountBy count_by, 
         table.insert(table.end(), bytes.begin(), bytes.end());
       }
     };
-    put(1);      // nbucket
-    put(count);  // nchain
+    put(1);                          // nbucket
+    put(count);                      // nchain
     put(count > 1 ? count - 1 : 0);  // bucket 0: the last symbol, chained down to 1
     for (uint32_t i = 0; i < count; ++i) put(i == 0 ? 0 : i - 1);
     out.hash_offset = image.append(table, 8);
@@ -181,8 +181,8 @@ using Layouts = ::testing::Types<Elf32LE, Elf32BE, Elf64LE, Elf64BE>;
 TYPED_TEST_SUITE(SymbolsTest, Layouts, LayoutNames);
 
 const std::vector<SymbolSpec> kThree = {
-    {"puts", SHN_UNDEF, STT_FUNC, STB_GLOBAL, 0, 2},             // needs GLIBC_2.34 of libc.so.6
-    {"x_function", 7, STT_FUNC, STB_GLOBAL, 0x1234, 3},          // defines X_1.0
+    {"puts", SHN_UNDEF, STT_FUNC, STB_GLOBAL, 0, 2},              // needs GLIBC_2.34 of libc.so.6
+    {"x_function", 7, STT_FUNC, STB_GLOBAL, 0x1234, 3},           // defines X_1.0
     {"x_old_data", 8, STT_OBJECT, STB_WEAK, 0x2000, 0x8000 | 3},  // hidden X_1.0
 };
 
@@ -265,6 +265,56 @@ TYPED_TEST(SymbolsTest, S390xHashWordsAreSixtyFourBit) {
   auto table = this->read_ok(built.image);
   ASSERT_EQ(table.symbols.size(), 4u);  // with 32-bit words the 64-bit nchain would read as 0 (BE) or 1 (LE)
   EXPECT_EQ(table.symbols[3].name, "x_old_data");
+}
+
+// A relocation table at the end of the file: (symbol, type) pairs as DT_RELA (three words each) or DT_REL (two).
+template <typename ELFT>
+void add_relocations(ElfImage<ELFT>& image, const std::vector<std::pair<uint32_t, uint32_t>>& relocations,
+                     bool with_addend) {
+  using Word = typename ELFT::Xword;
+  std::vector<Word> words;
+  for (auto [symbol, type] : relocations) {
+    uint64_t info = ELFT::kIs64 ? (uint64_t{symbol} << 32 | type) : (uint64_t{symbol} << 8 | (type & 0xff));
+    words.push_back(static_cast<decltype(+Word())>(0x2000));
+    words.push_back(static_cast<decltype(+Word())>(info));
+    if (with_addend) words.push_back(static_cast<decltype(+Word())>(0));
+  }
+  uint64_t offset = image.append(to_bytes<ELFT>(words.data(), words.size() * sizeof(Word)), 8);
+  image.set_dyn(image.dyn_index(with_addend ? DT_RELA : DT_REL), with_addend ? DT_RELA : DT_REL, image.vaddr(offset));
+  image.set_dyn(image.dyn_index(with_addend ? DT_RELASZ : DT_RELSZ), with_addend ? DT_RELASZ : DT_RELSZ,
+                words.size() * sizeof(Word));
+}
+
+TYPED_TEST(SymbolsTest, CopyRelocationsFromRelaAndRel) {
+  for (bool with_addend : {true, false}) {
+    ElfBuilder<TypeParam> builder;
+    builder.needed("libc.so.6");
+    builder.dynamic_entry(with_addend ? DT_RELA : DT_REL, 0).dynamic_entry(with_addend ? DT_RELASZ : DT_RELSZ, 0);
+    auto image = builder.build();
+    // R_X86_64_COPY and R_386_COPY are both 5; R_X86_64_GLOB_DAT and R_386_GLOB_DAT both 6.
+    add_relocations(image, {{2, 5}, {3, 6}, {7, 5}}, with_addend);
+    auto object = image.parse();
+    ASSERT_TRUE(object) << object.error().message;
+    auto copies = elf::read_copy_relocations(*image.source(), *object);
+    ASSERT_TRUE(copies) << copies.error().message;
+    EXPECT_EQ(*copies, (std::vector<uint32_t>{2, 7}));
+  }
+}
+
+TYPED_TEST(SymbolsTest, CopyRelocationsPastTheEnd) {
+  ElfBuilder<TypeParam> builder;
+  builder.needed("libc.so.6").dynamic_entry(DT_RELA, 0).dynamic_entry(DT_RELASZ, 0);
+  auto image = builder.build();
+  add_relocations(image, {{2, 5}}, true);
+  image.set_dyn(image.dyn_index(DT_RELASZ), DT_RELASZ, 0x100000);
+  auto object = image.parse();
+  ASSERT_TRUE(object);
+  auto copies = elf::read_copy_relocations(*image.source(), *object);
+  ASSERT_FALSE(copies);
+  EXPECT_EQ(copies.error().message,
+            fmt::format("dynamic section: DT_RELA {:#x} with 0x100000 bytes is not inside the file contents of a "
+                        "PT_LOAD segment",
+                        image.dyn(image.dyn_index(DT_RELA)).d_val + 0));
 }
 
 // ---- one corrupted field each ----
