@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "diagnose/ld_so_conf.h"
 #include "elf/machine.h"
 #include "loader/resolver.h"
@@ -303,9 +304,7 @@ int run_deps(const DepsOptions& options) {
   resolve.inhibit_cache = options.inhibit_cache;
   if (options.hwcaps) {
     std::vector<std::string> names;
-    for (auto& name : split_preload(*options.hwcaps)) names.push_back(name);
-    std::string list = *options.hwcaps;
-    names.clear();
+    const std::string& list = *options.hwcaps;
     size_t start = 0;
     while (start <= list.size()) {
       size_t end = list.find_first_of(",:", start);
@@ -322,13 +321,20 @@ int run_deps(const DepsOptions& options) {
   std::set<std::string> listed;
   bool conf_read = false;
   std::vector<diagnose::ConfDirectory> conf_directories;
+  // Progress only where nothing else shows it: stdout is not the terminal, or JSON comes all at the end.
+  Progress progress("deps", options.files.size(), ::isatty(STDOUT_FILENO) != 1 || options.format == "json");
+  size_t done = 0;
+  size_t with_problems = 0;
   for (const std::string& file : options.files) {
     std::string target = file;
-    std::optional<std::string> interpreter = script_interpreter(resolve.root == "/" ? file : file);
+    progress.update(done++, with_problems, file);
+    std::optional<std::string> interpreter = script_interpreter(file);
     if (interpreter) target = resolve.root == "/" ? *interpreter : resolve.root + *interpreter;
     auto resolution = resolver.resolve(target);
     if (several && options.format == "ldd") out(fmt::format("{}:\n", file));
     if (!resolution) {
+      progress.clear();
+      ++with_problems;
       print_error(resolution.error().message);
       if (options.format == "json") json_out.push_back({{"file", file}, {"error", resolution.error().message}});
       status = 2;
@@ -359,15 +365,20 @@ int run_deps(const DepsOptions& options) {
       out(fmt::format("{} is a script: the dependencies of its interpreter {}\n", printable(file),
                       printable(*interpreter)));
     }
-    if (res.has_missing() && status == 0) status = 1;
+    if (res.has_missing()) {
+      ++with_problems;
+      if (status == 0) status = 1;
+    }
     if (options.format == "tree") {
       print_tree(interpreter ? *interpreter : file, res, options.verbose);
     } else if (options.format == "ldd") {
+      if (res.fatal_error || res.has_missing()) progress.clear();
       print_ldd(file, res);
     } else if (options.format == "list") {
       for (const LoadedObject& o : res.objects) {
         if (&o == &res.objects[0] || o.found_by == FoundBy::vdso) continue;
         if (o.found_by == FoundBy::not_found) {
+          progress.clear();
           print_error(file, o.name + ": not found");
           continue;
         }
@@ -376,7 +387,10 @@ int run_deps(const DepsOptions& options) {
       if (!res.is_static && res.loader_found && listed.insert(res.loader_path).second) {
         out(printable(res.loader_path) + "\n");
       }
-      if (res.fatal_error) print_error(file, *res.fatal_error);
+      if (res.fatal_error) {
+        progress.clear();
+        print_error(file, *res.fatal_error);
+      }
     } else if (options.format == "json") {
       nlohmann::json j = to_json(file, res);
       if (interpreter) j["script_interpreter"] = *interpreter;
