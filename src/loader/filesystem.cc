@@ -153,15 +153,11 @@ int RootedFs::open_fd(const std::string& path, int flags) {
   return open_in_root_by_walking(root_fd_, absolute_path, flags);
 }
 
-const OpenedFile& RootedFs::open(const std::string& path) {
-  auto found = cache_.find(path);
-  if (found != cache_.end()) return found->second;
+namespace {
+
+// What an open descriptor holds: its identity and size, and its bytes when it is a regular file. Closes fd.
+OpenedFile describe_opened(int fd, const std::string& path) {
   OpenedFile result;
-  int fd = open_fd(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    result.error = errno;
-    return cache_.emplace(path, std::move(result)).first->second;
-  }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     result.error = errno;
@@ -184,7 +180,37 @@ const OpenedFile& RootedFs::open(const std::string& path) {
     }
   }
   ::close(fd);
+  return result;
+}
+
+constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+}  // namespace
+
+const OpenedFile& RootedFs::open(const std::string& path) {
+  auto found = cache_.find(path);
+  if (found != cache_.end()) return found->second;
+  OpenedFile result;
+  int fd = open_fd(path, kOpenFlags);
+  if (fd < 0) {
+    result.error = errno;
+  } else {
+    result = describe_opened(fd, path);
+  }
   return cache_.emplace(path, std::move(result)).first->second;
+}
+
+const OpenedFile& RootedFs::open_host(const std::string& host_path) {
+  auto found = host_cache_.find(host_path);
+  if (found != host_cache_.end()) return found->second;
+  OpenedFile result;
+  int fd = ::open(host_path.c_str(), kOpenFlags);
+  if (fd < 0) {
+    result.error = errno;
+  } else {
+    result = describe_opened(fd, host_path);
+  }
+  return host_cache_.emplace(host_path, std::move(result)).first->second;
 }
 
 bool RootedFs::is_directory(const std::string& path) {

@@ -52,6 +52,9 @@ class RootedFs {
   // Opens and maps a file. Results are cached by path: the same path is opened once per RootedFs.
   const OpenedFile& open(const std::string& path);
 
+  // Opens a host path outright, outside the root: a program given on the command line that does not live in the
+  // root it is resolved against (a cross-compiled binary checked against /usr/aarch64-linux-gnu). Cached as open().
+  const OpenedFile& open_host(const std::string& host_path);
   // True when the path names a directory inside the root.
   bool is_directory(const std::string& path);
 
@@ -75,6 +78,7 @@ class RootedFs {
   int root_fd_ = -1;
   std::string cwd_;
   std::map<std::string, OpenedFile> cache_;
+  std::map<std::string, OpenedFile> host_cache_;
 };
 
 }  // namespace elfrun::loader

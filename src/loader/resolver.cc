@@ -78,16 +78,24 @@ bool host_is_x86() {
 
 Expected<Resolution> Resolver::resolve(const std::string& path) {
   // The program's path inside the root: a host path under the root, or else a path inside it.
+  // A program outside the root (a cross-compiled binary checked against /usr/aarch64-linux-gnu) is read from where
+  // it is, as `qemu-ARCH -L ROOT PROGRAM` reads it; everything it loads is looked up inside the root.
   std::string inside = path;
+  bool outside_root = false;
   if (!fs_.is_host()) {
     std::string host = path;
     if (host.empty() || host[0] != '/') {
       char cwd[PATH_MAX];
       if (::getcwd(cwd, sizeof cwd) != nullptr) host = std::string(cwd) + "/" + path;
     }
-    if (auto under_root = fs_.inside_path(host)) inside = *under_root;
+    if (auto under_root = fs_.inside_path(host)) {
+      inside = *under_root;
+    } else if (fs_.open(inside).error == ENOENT) {
+      outside_root = true;
+      inside = host;
+    }
   }
-  const OpenedFile& file = fs_.open(inside);
+  const OpenedFile& file = outside_root ? fs_.open_host(inside) : fs_.open(inside);
   if (file.error != 0) return Error{path + ": " + std::strerror(file.error)};
   if (file.is_directory) return Error{path + ": is a directory"};
   auto program = impl_->parse(file);
@@ -97,7 +105,7 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
   LoadedObject main;
   main.name = inside;
   main.path = inside;
-  main.host_path = fs_.host_path(inside);
+  main.host_path = outside_root ? inside : fs_.host_path(inside);
   main.found_by = FoundBy::main_program;
   main.elf = *program;
   main.file_id = file.id;
@@ -150,6 +158,15 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
 
   // $ORIGIN of the program.
   context.program_origin = origin_of(inside, fs_.cwd());
+  if (outside_root && elf.dynamic) {
+    auto uses_origin = [](const std::optional<std::string>& list) {
+      return list && list->find("ORIGIN") != std::string::npos;
+    };
+    if (uses_origin(elf.dynamic->rpath) || uses_origin(elf.dynamic->runpath)) {
+      res.notes.push_back(path + " is outside the root " + fs_.root() + ": its $ORIGIN, " + context.program_origin +
+                          ", is looked up inside the root, as after chroot");
+    }
+  }
   if (options_.program_origin_real_path && fs_.is_host()) {
     if (char* real = ::realpath(inside.c_str(), nullptr)) {
       context.program_origin = origin_of(real, "/");
