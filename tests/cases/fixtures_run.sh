@@ -4,29 +4,19 @@
 # must run natively or under qemu-user with its Debian cross root (qemu-ARCH -L /usr/TRIPLET): hello prints exactly
 # "Hello World" and exits 0, probe echoes its arguments and exits with the status it is asked for.
 # The other integration cases run elfrun on these binaries, so a broken fixture must show up here first.
-# Without a needed tool the case is skipped (77), except under CI=true where it fails.
+# Without file, readelf or a qemu-user runner the case is skipped (77), except under CI=true where it fails.
 set -u
 
-source_dir=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build_dir=${ELFRUN_BUILD_DIR:-$source_dir/build/default}
+. "$(dirname "$0")/lib/case.sh"
+case_need_tools file readelf
 fixtures=$build_dir/fixtures
-
-failures=0
 missing=""
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-
-for tool in file readelf; do
-  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-done
 
 sh "$source_dir/tests/fixtures/build-fixtures.sh" "$fixtures"
 case $? in
   0) ;;
   2) missing="$missing (see build-fixtures.sh above)" ;;
-  *) fail "build-fixtures.sh could not build every fixture (see above)" ;;
+  *) case_fail "build-fixtures.sh could not build every fixture (see above)" ;;
 esac
 
 # fixture | runner | qemu library root | what `file` must say (every ';'-separated part must appear)
@@ -48,15 +38,7 @@ EOF
 # check_file_description PATH "PART;PART..."
 check_file_description() {
   said=$(LC_ALL=C file -b "$1")
-  rest=$2
-  while [ -n "$rest" ]; do
-    part=${rest%%;*}
-    case $rest in *";"*) rest=${rest#*;} ;; *) rest="" ;; esac
-    case $said in
-      *"$part"*) ;;
-      *) fail "$(basename "$1"): file says \"$said\", expected it to contain \"$part\"" ;;
-    esac
-  done
+  case_expect_parts "$said" "$2" "what file says of $(basename "$1"): \"$said\""
 }
 
 # run_fixture RUNNER ROOT PATH ARGS...: runs PATH natively or under qemu, in the fixtures directory.
@@ -92,7 +74,7 @@ while IFS='|' read -r target runner root expected_description; do
       output=$(run_fixture "$runner" "$root" "$path" 2>&1)
       status=$?
       if [ "$status" -ne 0 ] || [ "$output" != "Hello World" ]; then
-        fail "$program-$target (runner $runner): status $status, output \"$output\"," \
+        case_fail "$program-$target (runner $runner): status $status, output \"$output\"," \
           "expected status 0 and \"Hello World\""
       fi
     else
@@ -102,9 +84,10 @@ while IFS='|' read -r target runner root expected_description; do
       expected_argv="$expected_argv${newline}argv[3] line\\x0abreak"
       case $output in
         "$expected_argv$newline"*"${newline}env PROBE_STATUS=42$newline"*"${newline}end") ;;
-        *) fail "probe-$target (runner $runner): output does not echo the arguments and environment: $output" ;;
+        *) case_fail "probe-$target (runner $runner): output does not echo the arguments and environment: $output" ;;
       esac
-      [ "$status" -eq 42 ] || fail "probe-$target (runner $runner): exit status $status, expected 42 (PROBE_STATUS)"
+      [ "$status" -eq 42 ] ||
+        case_fail "probe-$target (runner $runner): exit status $status, expected 42 (PROBE_STATUS)"
     fi
   done
 done <"$fixtures/.expectations.$$"
@@ -115,7 +98,7 @@ if [ -e "$fixtures/lib/libgreet.so.1" ]; then
   checked=$((checked + 1))
   check_file_description "$fixtures/lib/libgreet.so.1" "ELF 64-bit LSB shared object, x86-64,"
   LC_ALL=C readelf -d "$fixtures/lib/libgreet.so.1" | grep -q 'Library soname: \[libgreet.so.1\]' ||
-    fail "lib/libgreet.so.1 has no DT_SONAME libgreet.so.1"
+    case_fail "lib/libgreet.so.1 has no DT_SONAME libgreet.so.1"
   for kind in runpath rpath; do
     path=$fixtures/hello-$kind
     [ -e "$path" ] || continue
@@ -125,24 +108,17 @@ if [ -e "$fixtures/lib/libgreet.so.1" ]; then
     [ $kind = rpath ] && tag=RPATH
     # shellcheck disable=SC2016
     LC_ALL=C readelf -d "$path" | grep -q "(${tag}) *Library $kind: \\[\\\$ORIGIN/lib\\]" ||
-      fail "hello-$kind has no DT_$tag \$ORIGIN/lib: $(LC_ALL=C readelf -d "$path" | grep -i path)"
+      case_fail "hello-$kind has no DT_$tag \$ORIGIN/lib: $(LC_ALL=C readelf -d "$path" | grep -i path)"
     output=$("$path" 2>&1)
-    [ "$output" = "Hello World" ] || fail "hello-$kind printed \"$output\", expected \"Hello World\""
+    [ "$output" = "Hello World" ] || case_fail "hello-$kind printed \"$output\", expected \"Hello World\""
   done
 fi
 
-echo "fixtures_run: $checked fixtures checked, $failures failures"
-if [ $failures -ne 0 ]; then
-  exit 1
-fi
+echo "fixtures_run: $checked fixtures checked, $case_failures failures"
+[ "$case_failures" -eq 0 ] || exit 1
 if [ -n "$missing" ]; then
   echo "missing tools:$missing"
-  if [ "${CI:-}" = true ]; then
-    echo "FAIL: CI=true and a fixture tool is missing (run scripts/bootstrap)"
-    exit 1
-  fi
-  echo "skipped: some fixtures could not be built or run"
-  exit 77
+  case_skip "some fixtures could not be built or run (run scripts/bootstrap)"
 fi
 [ $checked -eq 23 ] || { echo "FAIL: expected 23 fixtures, checked $checked"; exit 1; }
 exit 0

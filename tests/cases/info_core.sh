@@ -3,21 +3,13 @@
 # killed it (NT_PRSTATUS), as `file` reports them. The core is made here: a small program that dereferences NULL,
 # run with `ulimit -c unlimited` in a temporary directory. When the kernel's core_pattern pipes cores elsewhere
 # (systemd-coredump, apport) or names them differently, no core appears and the case is skipped (77) — that is the
-# machine's configuration, not a missing tool. Without gcc: skipped, or under CI=true failed.
+# machine's configuration, not a missing tool, so it is skipped even under CI=true. Without gcc or file: skipped, or
+# under CI=true failed.
 set -u
 
-source_dir=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build_dir=${ELFRUN_BUILD_DIR:-$source_dir/build/default}
-elfrun=${ELFRUN:-$build_dir/elfrun}
-if [ ! -x "$elfrun" ]; then
-  echo "FAIL: no elfrun binary at $elfrun"
-  exit 1
-fi
-if ! command -v gcc >/dev/null 2>&1; then
-  echo "missing tool: gcc (Debian package gcc; scripts/bootstrap installs it)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+. "$(dirname "$0")/lib/case.sh"
+case_need_elfrun
+case_need_tools gcc file
 pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
 case $pattern in
   core | core.%p) ;;
@@ -41,21 +33,18 @@ fi
 out=$(NO_COLOR=1 "$elfrun" info "$core")
 status=$?
 echo "$out"
-failures=0
-[ "$status" -eq 0 ] || { echo "FAIL: exit status $status"; failures=1; }
+[ "$status" -eq 0 ] || case_fail "exit status $status"
 case $out in
   *": 64-bit x86-64 core dump of 'crash' (./crash), killed by signal 11 (SIGSEGV)"*) ;;
-  *) echo "FAIL: the first line does not name the program and SIGSEGV"; failures=1 ;;
+  *) case_fail "the first line does not name the program and SIGSEGV" ;;
 esac
 case $("$elfrun" info --json "$core") in
   *'"kind":"core"'*'"core":{"command":"crash","arguments":"./crash","signal":11,"signal_name":"SIGSEGV"}'*) ;;
-  *) echo "FAIL: the JSON object does not say kind core, command crash, signal 11"; failures=1 ;;
+  *) case_fail "the JSON object does not say kind core, command crash, signal 11" ;;
 esac
-if command -v file >/dev/null 2>&1; then
-  case $(file -b "$core") in
-    *"core file"*"from './crash'"*) ;;
-    *) echo "FAIL: file disagrees: $(file -b "$core")"; failures=1 ;;
-  esac
-fi
-[ "$failures" -eq 0 ] || exit 1
+case $(file -b "$core") in
+  *"core file"*"from './crash'"*) ;;
+  *) case_fail "file disagrees: $(file -b "$core")" ;;
+esac
+[ "$case_failures" -eq 0 ] || exit 1
 echo "PASS"

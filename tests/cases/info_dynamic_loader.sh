@@ -2,55 +2,30 @@
 # `elfrun info` on dynamic loaders: glibc's ld.so (the interpreter of /bin/sh), musl's, and the loaders of the
 # Debian cross roots present. Each is kind "dynamic-loader" — a self-relocating shared object with no PT_INTERP and
 # no DT_NEEDED — and the paragraph explains why `file` calls it "dynamically linked" and ldd "statically linked";
-# both tools are asked, to check that they still say so. Without file or readelf the case is skipped (77), except
-# under CI=true where it fails.
+# both tools are asked, to check that they still say so. Without file, readelf or ldd the case is skipped (77),
+# except under CI=true where it fails.
 set -u
 
-source_dir=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build_dir=${ELFRUN_BUILD_DIR:-$source_dir/build/default}
-elfrun=${ELFRUN:-$build_dir/elfrun}
-if [ ! -x "$elfrun" ]; then
-  echo "FAIL: no elfrun binary at $elfrun"
-  exit 1
-fi
-for tool in file readelf; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "missing tool: $tool (Debian packages file, binutils; scripts/bootstrap installs them)"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-  fi
-done
-
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-expect() {
-  case $1 in
-    *"$2"*) ;;
-    *) fail "expected \"$2\" in the output" ;;
-  esac
-}
+. "$(dirname "$0")/lib/case.sh"
+case_need_elfrun
+case_need_tools file readelf ldd
 
 glibc_loader=$(readelf -lW /bin/sh | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 out=$(NO_COLOR=1 "$elfrun" info "$glibc_loader")
 status=$?
 echo "$out"
-[ "$status" -eq 0 ] || fail "exit status $status, expected 0"
-expect "$out" "$glibc_loader: 64-bit x86-64 dynamic loader (glibc)"
-expect "$out" 'a self-relocating shared object with no PT_INTERP and no DT_NEEDED: `file` calls it'
-expect "$out" '"dynamically linked" (it has a dynamic section), ldd "statically linked" (it needs no library)'
+[ "$status" -eq 0 ] || case_fail "exit status $status, expected 0"
+case_expect "$out" "$glibc_loader: 64-bit x86-64 dynamic loader (glibc)"
+case_expect "$out" 'a self-relocating shared object with no PT_INTERP and no DT_NEEDED: `file` calls it'
+case_expect "$out" '"dynamically linked" (it has a dynamic section), ldd "statically linked" (it needs no library)'
 case $(file -L -b "$glibc_loader") in
   *"dynamically linked"*) ;;
-  *) fail "file no longer calls $glibc_loader \"dynamically linked\": $(file -L -b "$glibc_loader")" ;;
+  *) case_fail "file no longer calls $glibc_loader \"dynamically linked\": $(file -L -b "$glibc_loader")" ;;
 esac
-if command -v ldd >/dev/null 2>&1; then
-  case $(ldd "$glibc_loader" 2>&1) in
-    *"statically linked"*) ;;
-    *) fail "ldd no longer calls $glibc_loader \"statically linked\": $(ldd "$glibc_loader" 2>&1)" ;;
-  esac
-fi
+case $(ldd "$glibc_loader" 2>&1) in
+  *"statically linked"*) ;;
+  *) case_fail "ldd no longer calls $glibc_loader \"statically linked\": $(ldd "$glibc_loader" 2>&1)" ;;
+esac
 
 count=1
 for loader in /lib/ld-musl-x86_64.so.1 /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 \
@@ -59,17 +34,17 @@ for loader in /lib/ld-musl-x86_64.so.1 /usr/aarch64-linux-gnu/lib/ld-linux-aarch
   [ -e "$loader" ] || continue
   count=$((count + 1))
   kind=$("$elfrun" info --json "$loader" | sed -n 's/.*"kind":"\([^"]*\)".*/\1/p')
-  [ "$kind" = dynamic-loader ] || fail "$loader: kind \"$kind\", expected dynamic-loader"
+  [ "$kind" = dynamic-loader ] || case_fail "$loader: kind \"$kind\", expected dynamic-loader"
 done
 NO_COLOR=1 "$elfrun" info /lib/ld-musl-x86_64.so.1 2>/dev/null | grep -q 'dynamic loader (musl)' ||
-  [ ! -e /lib/ld-musl-x86_64.so.1 ] || fail "/lib/ld-musl-x86_64.so.1 is not named musl's loader"
+  [ ! -e /lib/ld-musl-x86_64.so.1 ] || case_fail "/lib/ld-musl-x86_64.so.1 is not named musl's loader"
 
 # A library that needs others is no loader, although it has an entry point and runs (libc.so.6).
 libc=$(dirname "$(readlink -f "$glibc_loader")")/libc.so.6
 if [ -e "$libc" ]; then
   kind=$("$elfrun" info --json "$libc" | sed -n 's/.*"kind":"\([^"]*\)".*/\1/p')
-  [ "$kind" = shared-library ] || fail "$libc: kind \"$kind\", expected shared-library"
+  [ "$kind" = shared-library ] || case_fail "$libc: kind \"$kind\", expected shared-library"
 fi
 
-[ "$failures" -eq 0 ] || exit 1
+[ "$case_failures" -eq 0 ] || exit 1
 echo "PASS: $count loaders"

@@ -8,20 +8,9 @@
 # Without python3 the case is skipped (77), except under CI=true where it fails.
 set -u
 
-source_dir=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build_dir=${ELFRUN_BUILD_DIR:-$source_dir/build/default}
-elfrun=${ELFRUN:-$build_dir/elfrun}
-if [ ! -x "$elfrun" ]; then
-  echo "FAIL: no elfrun binary at $elfrun"
-  exit 1
-fi
-for tool in python3 readelf gcc; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "missing tool: $tool (Debian packages python3, binutils, gcc; scripts/bootstrap installs them)"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-  fi
-done
+. "$(dirname "$0")/lib/case.sh"
+case_need_elfrun
+case_need_tools python3 readelf gcc
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

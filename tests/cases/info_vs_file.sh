@@ -11,20 +11,9 @@
 # (77), except under CI=true where it fails.
 set -u
 
-source_dir=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build_dir=${ELFRUN_BUILD_DIR:-$source_dir/build/default}
-elfrun=${ELFRUN:-$build_dir/elfrun}
-if [ ! -x "$elfrun" ]; then
-  echo "FAIL: no elfrun binary at $elfrun"
-  exit 1
-fi
-for tool in file python3; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "missing tool: $tool (Debian packages file, python3; scripts/bootstrap installs them)"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-  fi
-done
+. "$(dirname "$0")/lib/case.sh"
+case_need_elfrun
+case_need_tools file python3
 sh "$source_dir/tests/fixtures/build-fixtures.sh" "$build_dir/fixtures" >/dev/null 2>&1 ||
   echo "note: not every fixture could be built (see the fixtures_run case)"
 

@@ -7,21 +7,9 @@
 # info_vs_readelf.py does the work). Without readelf or python3 the case is skipped (77), under CI=true it fails.
 set -u
 
-source_dir=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build_dir=${ELFRUN_BUILD_DIR:-$source_dir/build/default}
-elfrun=${ELFRUN:-$build_dir/elfrun}
-
-for tool in readelf /usr/bin/python3; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "missing tool: $tool (Debian packages binutils, python3; scripts/bootstrap installs them)"
-    [ "${CI:-}" = true ] && exit 1
-    exit 77
-  fi
-done
-if [ ! -x "$elfrun" ]; then
-  echo "FAIL: no elfrun binary at $elfrun"
-  exit 1
-fi
+. "$(dirname "$0")/lib/case.sh"
+case_need_tools readelf /usr/bin/python3
+case_need_elfrun
 
 # The fixtures add machines and shapes the system lacks (static-pie, musl, lld's 8-byte build-ids, DT_RPATH).
 # A missing cross toolchain only shrinks that set; tests/cases/fixtures_run.sh reports it.

@@ -8,6 +8,8 @@
 #     case_need_elfrun        FAIL unless the built elfrun exists
 #     case_with_proc ROOT CMD...  runs CMD with ROOT/proc mounted, as on a real system, and unmounted afterwards
 #     case_fail MESSAGE       prints "FAIL: MESSAGE" and counts it in $case_failures
+#     case_expect TEXT PART [WHAT]  case_fail "expected \"PART\" in WHAT" unless TEXT contains PART (WHAT: "the output")
+#     case_expect_parts TEXT "PART;PART..." [WHAT]  case_expect TEXT PART [WHAT] for each ';'-separated PART
 
 : "${source_dir:=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}}"
 : "${build_dir:=${ELFRUN_BUILD_DIR:-$source_dir/build/default}}"
@@ -44,6 +46,23 @@ case_need_elfrun() {
 case_fail() {
   echo "FAIL: $*"
   case_failures=$((case_failures + 1))
+}
+
+case_expect() {
+  case $1 in
+    *"$2"*) ;;
+    *) case_fail "expected \"$2\" in ${3:-the output}" ;;
+  esac
+}
+
+# The parts are ';'-separated so that an expectation table can hold several per line (fixtures_run, info_fixtures).
+case_expect_parts() {
+  case_rest=$2
+  while [ -n "$case_rest" ]; do
+    case_part=${case_rest%%;*}
+    case $case_rest in *";"*) case_rest=${case_rest#*;} ;; *) case_rest="" ;; esac
+    case_expect "$1" "$case_part" "${3:-the output}"
+  done
 }
 
 # case_with_proc ROOT COMMAND [ARGS...]: a chroot into ROOT sees /proc as on a real system. In a private mount
