@@ -22,9 +22,10 @@ int main(int argc, char** argv) {
   add(elfrun::cli::add_run_command);
   add(elfrun::cli::add_loaders_command);
   add(elfrun::cli::add_why_command);
+  add(elfrun::cli::add_bundle_command);
 
   try {
-    app.parse(elfrun::cli::split_run_arguments(argc, argv), argv);
+    app.parse(elfrun::cli::split_bundle_arguments(elfrun::cli::split_run_arguments(argc, argv), argv), argv);
   } catch (const CLI::ParseError& e) {
     // Usage errors exit 2 (SPEC.md); --help and --version exit 0.
     int status = app.exit(e);
