@@ -6,6 +6,8 @@
 #   LOADER ARGS... ./hello                   the hand-written command itself (what `elfrun run --print` prints)
 # on the host and, when it can (root, the cached i386 root of scripts/make-i386-root, an i386 elfrun), in the
 # reference case of SPEC.md: a copy (overlayfs) of the i386 root with a 64-bit glibc in /usr/x86_64-pc-linux-gnu/lib.
+# elfrun runs with the user's loader identity cache (${XDG_CACHE_HOME:-~/.cache}/elfrun/loaders), which the warm-up
+# runs fill: the timed runs are the everyday case of a loader already identified once.
 # Prints markdown tables; see bench/README.md.
 #
 #   usage: bench/run.sh [ELFRUN...]     (default: $ELFRUN, then build/default/elfrun; build/static/elfrun too if it
@@ -215,6 +217,9 @@ results=$(unshare --mount --propagation private bash -euo pipefail -c '
   cp "$work/hello-built" "$merged/bench/m64"
   cp "$elfrun" "$merged/usr/local/bin/elfrun"
   cp "$work/timer" "$work/wrapper" "$merged/bench/"
+  # elfrun caches loader identities (src/loader/identity_cache.h) but not for a file changed in the last two
+  # seconds: let the freshly copied loader settle, as an installed one has, so the warm-up fills the cache.
+  sleep 2
   command=$(chroot "$merged" sh -c "cd /bench && elfrun run --print ./m64")
   echo "command $command"
   echo "check $(chroot "$merged" sh -c "cd /bench && elfrun run ./m64")"

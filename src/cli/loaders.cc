@@ -7,6 +7,7 @@
 #include "elf/machine.h"
 #include "loader/config.h"
 #include "loader/discovery.h"
+#include "loader/identity_cache.h"
 
 namespace elfrun::cli {
 
@@ -25,6 +26,7 @@ int run_loaders(const LoadersOptions& options) {
     return 2;
   }
   config->search_dirs = options.search;
+  config->cache = std::make_shared<loader::IdentityCache>(loader::IdentityCache::for_user());
   auto loaders = loader::discover_loaders(*config);
   if (options.json) {
     nlohmann::json list = nlohmann::json::array();

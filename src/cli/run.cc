@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "loader/config.h"
+#include "loader/identity_cache.h"
 #include "run/plan.h"
 
 extern char** environ;
@@ -50,6 +51,7 @@ int run_run(const RunOptions& options) {
   }
   request.discovery = std::move(*config);
   request.discovery.search_dirs = options.search;
+  request.discovery.cache = std::make_shared<loader::IdentityCache>(loader::IdentityCache::for_user());
   run::RunPlan plan = run::plan_run(request);
   if (options.verbose) {
     for (const std::string& reason : plan.reasons) std::fprintf(stderr, "elfrun: %s\n", printable(reason).c_str());

@@ -1,7 +1,5 @@
-// Kernel facts: uname, binfmt_misc entries, mountinfo lines, IA32 and x32 support. Read-only, nothing executed.
+// Kernel facts: uname, mountinfo lines, IA32 and x32 support. Read-only, nothing executed.
 #include "diagnose/kernel_facts.h"
-
-#include <dirent.h>
 
 #include <algorithm>
 #include <cctype>
@@ -43,23 +41,6 @@ std::vector<std::string_view> split_words(std::string_view line) {
     if (i > start) words.push_back(line.substr(start, i - start));
   }
   return words;
-}
-
-std::optional<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::string bytes;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    auto digit = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    int high = digit(hex[i]), low = digit(hex[i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    bytes.push_back(static_cast<char>(high << 4 | low));
-  }
-  return bytes;
 }
 
 // mountinfo escapes blanks, tabs, newlines and backslashes in paths as \ooo (fs/proc_namespace.c mangle()).
@@ -145,90 +126,6 @@ std::optional<KernelVersion> parse_kernel_release(std::string_view release) {
 
 std::string to_string(const KernelVersion& version) {
   return std::to_string(version.major) + "." + std::to_string(version.minor) + "." + std::to_string(version.patch);
-}
-
-std::optional<BinfmtHandler> parse_binfmt_entry(std::string name, std::string_view text) {
-  auto lines = split_lines(text);
-  if (lines.empty() || (lines[0] != "enabled" && lines[0] != "disabled")) return std::nullopt;
-  BinfmtHandler handler;
-  handler.name = std::move(name);
-  handler.enabled = lines[0] == "enabled";
-  bool has_magic = false;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    std::string_view line = lines[i];
-    size_t blank = line.find(' ');
-    std::string_view key = line.substr(0, blank);
-    std::string_view value = blank == std::string_view::npos ? std::string_view() : line.substr(blank + 1);
-    if (key == "interpreter") {
-      handler.interpreter = std::string(value);
-    } else if (key == "flags:") {
-      handler.flags = std::string(value);
-    } else if (key == "offset") {
-      handler.offset = std::strtoull(std::string(value).c_str(), nullptr, 10);
-    } else if (key == "magic") {
-      auto bytes = from_hex(value);
-      if (!bytes) return std::nullopt;
-      handler.magic = std::move(*bytes);
-      has_magic = true;
-    } else if (key == "mask") {
-      auto bytes = from_hex(value);
-      if (!bytes) return std::nullopt;
-      handler.mask = std::move(*bytes);
-    } else if (key == "extension") {
-      handler.by_magic = false;
-      handler.extension = std::string(value.substr(value.size() > 0 && value[0] == '.' ? 1 : 0));
-    }
-  }
-  if (handler.interpreter.empty() || (handler.by_magic && !has_magic)) return std::nullopt;
-  if (!handler.mask.empty() && handler.mask.size() != handler.magic.size())
-    handler.mask.resize(handler.magic.size(), '\xff');
-  return handler;
-}
-
-std::vector<BinfmtHandler> read_binfmt_misc(const std::string& dir, bool& mounted) {
-  std::vector<BinfmtHandler> handlers;
-  mounted = read_text(dir + "/status").has_value();
-  if (!mounted) return handlers;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return handlers;
-  std::vector<std::string> names;
-  while (dirent* entry = ::readdir(d)) {
-    std::string name = entry->d_name;
-    if (name != "." && name != ".." && name != "status" && name != "register") names.push_back(name);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    auto text = read_text(dir + "/" + name);
-    if (!text) continue;
-    if (auto handler = parse_binfmt_entry(name, *text)) handlers.push_back(std::move(*handler));
-  }
-  return handlers;
-}
-
-const BinfmtHandler* match_binfmt(const std::vector<BinfmtHandler>& handlers, elf::ByteView head,
-                                  std::string_view path) {
-  // fs/binfmt_misc.c check_file: the kernel compares within the first BINPRM_BUF_SIZE (256) bytes it read.
-  constexpr uint64_t kBufferSize = 256;
-  uint64_t available = std::min<uint64_t>(head.size(), kBufferSize);
-  std::string_view base = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
-  for (const BinfmtHandler& handler : handlers) {
-    if (!handler.enabled) continue;
-    if (!handler.by_magic) {
-      size_t dot = base.rfind('.');
-      if (dot != std::string_view::npos && base.substr(dot + 1) == handler.extension) return &handler;
-      continue;
-    }
-    if (handler.offset > available || handler.magic.size() > available - handler.offset) continue;
-    bool match = true;
-    for (size_t j = 0; j < handler.magic.size() && match; ++j) {
-      auto byte = static_cast<unsigned char>(head.data()[handler.offset + j]);
-      auto mask = handler.mask.empty() ? 0xffu : static_cast<unsigned char>(handler.mask[j]);
-      match = (byte & mask) == (static_cast<unsigned char>(handler.magic[j]) & mask);
-    }
-    if (match) return &handler;
-  }
-  return nullptr;
 }
 
 std::vector<MountEntry> parse_mountinfo(std::string_view text) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "elf/byte_view.h"
+#include "loader/binfmt_misc.h"
 
 namespace elfrun::diagnose {
 
@@ -24,28 +25,11 @@ struct KernelVersion {
 std::optional<KernelVersion> parse_kernel_release(std::string_view release);
 std::string to_string(const KernelVersion& version);
 
-// One entry of /proc/sys/fs/binfmt_misc (Linux fs/binfmt_misc.c, its entry_status format).
-struct BinfmtHandler {
-  std::string name;
-  bool enabled = false;
-  std::string interpreter;
-  std::string flags;     // "POCF"...
-  bool by_magic = true;  // else by extension
-  uint64_t offset = 0;
-  std::string magic;      // raw bytes
-  std::string mask;       // raw bytes, as long as magic; empty: every bit counts
-  std::string extension;  // by_magic false: the file name extension, without the dot
-};
-
-// Parses the text of one entry file; nullopt when it is not an entry ("register", "status", garbage).
-std::optional<BinfmtHandler> parse_binfmt_entry(std::string name, std::string_view text);
-
-// Every entry of a binfmt_misc directory; `mounted` says whether binfmt_misc is there at all (its "status" file).
-std::vector<BinfmtHandler> read_binfmt_misc(const std::string& dir, bool& mounted);
-
-// The first enabled handler matching a file (its first bytes, or its name's extension), as search_binfmt_handler.
-const BinfmtHandler* match_binfmt(const std::vector<BinfmtHandler>& handlers, elf::ByteView head,
-                                  std::string_view path);
+// binfmt_misc entries: parsed and matched in src/loader/binfmt_misc.h, which `run` uses too.
+using loader::BinfmtHandler;
+using loader::match_binfmt;
+using loader::parse_binfmt_entry;
+using loader::read_binfmt_misc;
 
 // One line of /proc/self/mountinfo (escapes such as \040 decoded).
 struct MountEntry {

@@ -94,39 +94,51 @@ namespace {
 // The search behind discover_loaders and visit_loaders: `visit` sees each new loader; true stops the search.
 std::vector<DiscoveredLoader> search_loaders(const DiscoveryOptions& options,
                                              const std::function<bool(const DiscoveredLoader&)>& visit) {
-  RootedFs fs("/");
+  static const IdentityCache kNoCache("");
+  const IdentityCache& cache = options.cache ? *options.cache : kNoCache;
   std::vector<DiscoveredLoader> loaders;
   std::map<FileId, size_t> by_id;
   bool stopped = false;
   auto consider = [&](const std::string& path, const std::string& source, const std::vector<std::string>& dirs) {
     if (stopped) return;
-    const OpenedFile& file = fs.open(path);
-    if (file.error != 0 || file.is_directory || !file.bytes) return;
-    if (auto found = by_id.find(file.id); found != by_id.end()) {
+    auto file = LoaderFile::open(path, cache);
+    if (!file) return;
+    FileId id{file->stamp().device, file->stamp().inode};
+    if (auto found = by_id.find(id); found != by_id.end()) {
       DiscoveredLoader& known = loaders[found->second];
       if (known.path != path && std::find(known.aliases.begin(), known.aliases.end(), path) == known.aliases.end()) {
         known.aliases.push_back(path);
       }
       return;
     }
-    auto object = elf::parse_elf(*file.bytes);
-    if (!object) return;
+    const LoaderFileFacts* facts = file->facts();
     // A loader is a self-relocating shared object: no PT_INTERP, no DT_NEEDED.
-    if (object->interpreter || (object->dynamic && !object->dynamic->needed.empty())) return;
-    if (options.prefilter && !options.prefilter(path, *object)) return;
-    auto identity = identify_loader(*file.bytes, *object);
-    if (!identity || identity->flavour == Flavour::unknown) return;
+    if (facts == nullptr || !facts->self_contained) return;
+    if (options.prefilter) {
+      // elf::libc_of with the path: a loader without a SONAME (musl's) is known by its name.
+      std::string_view libc = facts->libc;
+      std::string_view name = base_of(path);
+      if (libc.empty() && (name.rfind("ld-musl-", 0) == 0 || name.rfind("libc.musl-", 0) == 0)) libc = "musl";
+      LoaderCandidate candidate{path, facts->machine, facts->elf_class, facts->data, facts->flags, libc};
+      if (!options.prefilter(candidate)) return;
+    }
+    const LoaderIdentity* identity = file->identity();
+    if (identity == nullptr || identity->flavour == Flavour::unknown) return;
     DiscoveredLoader loader;
     loader.path = path;
-    loader.identity = std::move(*identity);
-    loader.machine = object->header.machine;
-    loader.elf_class = object->ident.elf_class;
-    loader.data = object->ident.data;
-    loader.flags = object->header.flags;
-    if (const MachineFacts* facts = machine_facts(*object)) loader.abi = std::string(facts->abi);
+    loader.identity = *identity;
+    loader.identity_from_cache = file->identity_from_cache();
+    loader.machine = facts->machine;
+    loader.elf_class = facts->elf_class;
+    loader.data = facts->data;
+    loader.flags = facts->flags;
+    auto order = facts->data == ELFDATA2MSB ? elf::ByteOrder::big : elf::ByteOrder::little;
+    if (const MachineFacts* machine = machine_facts(facts->machine, facts->elf_class, order, facts->flags)) {
+      loader.abi = std::string(machine->abi);
+    }
     loader.root = root_of(path);
     loader.source = source;
-    loader.id = file.id;
+    loader.id = id;
     // Its libraries: what the configuration says, else its own directory and, in a root layout other than the
     // host's, the root's counterparts of the loader's system directories.
     if (!dirs.empty()) {
@@ -143,12 +155,17 @@ std::vector<DiscoveredLoader> search_loaders(const DiscoveryOptions& options,
         }
       }
     }
-    by_id.emplace(file.id, loaders.size());
+    by_id.emplace(id, loaders.size());
     loaders.push_back(std::move(loader));
     stopped = visit(loaders.back());
   };
   auto scan = [&](const std::string& dir, const std::string& source) {
     if (stopped) return;
+    if (!options.only_name.empty()) {
+      // One name asked for: a lookup of it, not a listing of the directory (the same files, in the same order).
+      if (looks_like_loader_name(options.only_name)) consider(dir + "/" + options.only_name, source, {});
+      return;
+    }
     for (const std::string& name : list_directory(dir)) {
       if (looks_like_loader_name(name)) consider(dir + "/" + name, source, {});
     }

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "elf/elf_object.h"
 #include "loader/filesystem.h"
+#include "loader/identity_cache.h"
 #include "loader/loader_identity.h"
 
 namespace elfrun::loader {
@@ -27,6 +29,17 @@ struct DiscoveredLoader {
   std::vector<std::string> library_dirs;   // where its libraries are: its own directory, its root's system dirs
   std::string source;                      // "standard place", "--search DIR", "config FILE"
   FileId id;
+  bool identity_from_cache = false;        // the identity came from the IdentityCache, not from its bytes
+};
+
+// What a file with a loader's name is, from its header (or the cache), before it is identified.
+struct LoaderCandidate {
+  const std::string& path;
+  uint16_t machine = 0;
+  uint8_t elf_class = 0;
+  uint8_t data = 0;
+  uint32_t flags = 0;
+  std::string_view libc;  // elf::libc_of() the file by its path: "glibc", "musl" or "" when it does not say
 };
 
 struct DiscoveryOptions {
@@ -40,7 +53,12 @@ struct DiscoveryOptions {
   std::vector<std::pair<std::string, std::string>> configured_roots;  // (root, source)
   // When set, a file with a loader's name is identified (the costly part: its strings are read) only when this
   // accepts its path and header: `run` asks only for loaders that could serve its program.
-  std::function<bool(const std::string& path, const elf::ElfObject& object)> prefilter;
+  std::function<bool(const LoaderCandidate& candidate)> prefilter;
+  // When set, the places are searched for files of this name only (when it looks like a loader's), each directory
+  // probed for it rather than listed: `run` looks for its program's PT_INTERP name first.
+  std::string only_name;
+  // When set, what each file is comes from this cache when it knows the file's bytes, and goes into it otherwise.
+  std::shared_ptr<const IdentityCache> cache;
 };
 
 // Every loader found, in the order of the places searched, duplicates (same file) merged.

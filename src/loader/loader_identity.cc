@@ -17,6 +17,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -49,7 +50,17 @@ void for_each_string(std::string_view data, Visit visit) {
   }
 }
 
-bool contains(std::string_view data, std::string_view needle) { return data.find(needle) != std::string_view::npos; }
+// The first `needle` in data at or after `from`. glibc's memmem (two-way, vectorised) rather than string_view::find,
+// which compares at every occurrence of the needle's first byte: for "--argv0" that is every '-' of 200 KiB.
+size_t find_bytes(std::string_view data, std::string_view needle, size_t from = 0) {
+  if (from > data.size()) return std::string_view::npos;
+  const void* found = ::memmem(data.data() + from, data.size() - from, needle.data(), needle.size());
+  return found == nullptr ? std::string_view::npos : static_cast<size_t>(static_cast<const char*>(found) - data.data());
+}
+
+bool contains(std::string_view data, std::string_view needle) {
+  return find_bytes(data, needle) != std::string_view::npos;
+}
 
 // "2.36" -> {2, 36}.
 std::optional<std::pair<int, int>> major_minor(std::string_view version) {
@@ -65,7 +76,7 @@ std::optional<std::pair<int, int>> major_minor(std::string_view version) {
 // The glibc banner: a string "ld.so (...) ... release version 2.36." -> "2.36".
 std::optional<std::string> glibc_banner_version(std::string_view data) {
   constexpr std::string_view kMarker = " release version ";
-  for (size_t at = data.find(kMarker); at != std::string_view::npos; at = data.find(kMarker, at + 1)) {
+  for (size_t at = find_bytes(data, kMarker); at != std::string_view::npos; at = find_bytes(data, kMarker, at + 1)) {
     std::string_view text = enclosing_string(data, at);
     if (text.substr(0, 6) != "ld.so ") continue;
     std::string_view rest = text.substr(text.find(kMarker) + kMarker.size());
@@ -159,21 +170,36 @@ std::vector<std::string> glibc_hwcaps_subdirs(std::string_view data, const Machi
     }
     return false;
   };
-  for_each_string(data, [&](std::string_view text, size_t) {
-    if (text.size() > 256) return false;
+  // Only strings that contain a family name can be the list: found with memmem, visited once each in file order
+  // (so that the first of equally long lists wins, as in a walk over every string).
+  std::vector<size_t> starts;
+  for (std::string_view prefix : prefixes) {
+    for (size_t at = find_bytes(data, prefix); at != std::string_view::npos; at = find_bytes(data, prefix, at + 1)) {
+      size_t begin = data.rfind('\0', at);
+      starts.push_back(begin == std::string_view::npos ? 0 : begin + 1);
+    }
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  for (size_t begin : starts) {
+    size_t end = data.find('\0', begin);
+    std::string_view text = data.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
+    if (text.size() > 256) continue;
     std::vector<std::string> tokens;
     size_t pos = 0;
     while (true) {
       size_t colon = text.find(':', pos);
       std::string_view token = text.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos);
-      if (!is_member(token)) return false;
+      if (!is_member(token)) {
+        tokens.clear();
+        break;
+      }
       tokens.emplace_back(token);
       if (colon == std::string_view::npos) break;
       pos = colon + 1;
     }
     if (tokens.size() > best.size()) best = std::move(tokens);
-    return false;
-  });
+  }
   return best;
 }
 
@@ -229,7 +255,7 @@ std::string glibc_dst_lib(std::string_view data, const std::string& first_dir) {
     std::string candidate = first_dir.substr(slash + 1);
     if (candidate.empty()) break;
     std::string needle = std::string(1, '\0') + candidate + '\0';
-    if (data.find(needle) != std::string_view::npos) return candidate;
+    if (contains(data, needle)) return candidate;
   }
   return first_dir.substr(first_dir.rfind('/') + 1);
 }
@@ -249,7 +275,7 @@ Expected<LoaderIdentity> identify_loader(const elf::ByteSource& source, const el
   const std::string_view data = bytes->as_string_view();
 
   // musl: "musl libc (ARCH)" is what its loader prints when run as a command.
-  if (size_t at = data.find("musl libc ("); at != std::string_view::npos) {
+  if (size_t at = find_bytes(data, "musl libc ("); at != std::string_view::npos) {
     identity.flavour = Flavour::musl;
     std::string_view banner = enclosing_string(data, at);
     size_t open = banner.find('('), close = banner.find(')');
@@ -258,7 +284,7 @@ Expected<LoaderIdentity> identify_loader(const elf::ByteSource& source, const el
     }
     identity.version = musl_version(data);
     identity.system_dirs = musl_default_dirs(data);
-    if (size_t path = data.find("/etc/ld-musl-"); path != std::string_view::npos) {
+    if (size_t path = find_bytes(data, "/etc/ld-musl-"); path != std::string_view::npos) {
       std::string_view text = enclosing_string(data, path);
       identity.musl_path_file = std::string(text.substr(text.find("/etc/ld-musl-")));
     }

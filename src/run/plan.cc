@@ -16,6 +16,8 @@
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
 #include "elf/identify.h"
+#include "loader/binfmt_misc.h"
+#include "loader/identity_cache.h"
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
@@ -62,29 +64,23 @@ std::string real_path(const std::string& path) {
 }
 
 // True when the file at `path` is a parsable ELF file of the program's class, machine and ABI: a loader that can
-// load it.
-bool loader_fits(const std::string& path, const elf::ElfObject& program) {
-  auto bytes = elf::ByteSource::open(path);
-  if (!bytes) return false;
-  auto loader = elf::parse_elf(**bytes);
-  if (!loader || loader->header.machine != program.header.machine ||
-      loader->ident.elf_class != program.ident.elf_class) {
+// load it. Its header comes from the identity cache when that knows the file.
+bool loader_fits(const std::string& path, const elf::ElfObject& program, const loader::IdentityCache& cache) {
+  auto file = loader::LoaderFile::open(path, cache);
+  if (!file) return false;
+  const loader::LoaderFileFacts* loader = file->facts();
+  if (loader == nullptr || loader->machine != program.header.machine || loader->elf_class != program.ident.elf_class) {
     return false;
   }
+  auto order = loader->data == ELFDATA2MSB ? elf::ByteOrder::big : elf::ByteOrder::little;
   const loader::MachineFacts* mine = loader::machine_facts(program);
-  const loader::MachineFacts* its = loader::machine_facts(*loader);
+  const loader::MachineFacts* its = loader::machine_facts(loader->machine, loader->elf_class, order, loader->flags);
   return mine == nullptr || its == nullptr || mine->abi == its->abi;
 }
 
-// What a loader file is (glibc or musl, its options, its system directories), read from its bytes.
-std::optional<loader::LoaderIdentity> identity_of(const std::string& path) {
-  auto bytes = elf::ByteSource::open(path);
-  if (!bytes) return std::nullopt;
-  auto parsed = elf::parse_elf(**bytes);
-  if (!parsed) return std::nullopt;
-  auto identity = loader::identify_loader(**bytes, *parsed);
-  if (!identity || identity->flavour == loader::Flavour::unknown) return std::nullopt;
-  return std::move(*identity);
+const loader::IdentityCache& cache_of(const loader::DiscoveryOptions& discovery) {
+  static const loader::IdentityCache kNoCache("");
+  return discovery.cache ? *discovery.cache : kNoCache;
 }
 
 // Resolves the program under a loader and returns the directories its libraries came from (host paths), or nullopt
@@ -98,6 +94,7 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
                                                            std::vector<std::string> extra_dirs,
                                                            bool inhibit_cache,
                                                            const loader::LoaderIdentity* known_identity,
+                                                           const loader::IdentityCache& cache,
                                                            std::vector<std::string>& reasons) {
   loader::ResolveOptions options;
   options.root = root;
@@ -111,7 +108,8 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
       options.root = "/";
       options.loader_path = loader_host;
       inhibit_cache = true;  // the host's ld.so.cache is not the root's
-      auto identity = known_identity ? std::optional(*known_identity) : identity_of(loader_host);
+      auto identity =
+          known_identity ? std::optional(*known_identity) : loader::identify_loader_file(loader_host, cache);
       if (identity) {
         for (const std::string& system_dir : identity->system_dirs) {
           std::string dir = root + system_dir;
@@ -167,28 +165,29 @@ void visit_candidate_loaders(const loader::DiscoveryOptions& discovery, const el
   const loader::MachineFacts* facts = loader::machine_facts(program);
   std::string interp_name = program.interpreter ? base_name(*program.interpreter) : std::string();
   bool wants_musl = elf::libc_of(program) == "musl";
-  auto could_serve = [&](const std::string& path, const elf::ElfObject& object) {
-    if (object.header.machine != program.header.machine || object.ident.elf_class != program.ident.elf_class) {
-      return false;
-    }
-    const loader::MachineFacts* its = loader::machine_facts(object);
+  auto could_serve = [&](const loader::LoaderCandidate& candidate) {
+    if (candidate.machine != program.header.machine || candidate.elf_class != program.ident.elf_class) return false;
+    auto order = candidate.data == ELFDATA2MSB ? elf::ByteOrder::big : elf::ByteOrder::little;
+    const loader::MachineFacts* its =
+        loader::machine_facts(candidate.machine, candidate.elf_class, order, candidate.flags);
     if (facts && its && facts->abi != its->abi) return false;
     // The name tells the flavour of a loader in a standard place; a configured one is identified whatever its name.
-    std::string_view libc = elf::libc_of(object, path);
-    return libc.empty() || (libc == "musl") == wants_musl;
+    return candidate.libc.empty() || (candidate.libc == "musl") == wants_musl;
   };
   bool done = false;
   loader::DiscoveryOptions options = discovery;
   if (!interp_name.empty()) {
-    options.prefilter = [&](const std::string& path, const elf::ElfObject& object) {
-      return base_name(path) == interp_name && could_serve(path, object);
+    options.prefilter = [&](const loader::LoaderCandidate& candidate) {
+      return base_name(candidate.path) == interp_name && could_serve(candidate);
     };
+    options.only_name = interp_name;
     loader::visit_loaders(options, [&](const loader::DiscoveredLoader& found) { return done = visit(found); });
     if (done) return;
   }
-  options.prefilter = [&](const std::string& path, const elf::ElfObject& object) {
-    return base_name(path) != interp_name && could_serve(path, object);
+  options.prefilter = [&](const loader::LoaderCandidate& candidate) {
+    return base_name(candidate.path) != interp_name && could_serve(candidate);
   };
+  options.only_name.clear();
   loader::visit_loaders(options, visit);
 }
 
@@ -235,6 +234,7 @@ std::string shell_quote(const std::vector<std::string>& argv) {
 
 RunPlan plan_run(const RunRequest& request) {
   RunPlan plan;
+  const loader::IdentityCache& cache = cache_of(request.discovery);
   std::string program = request.program;
   if (program.find('/') == std::string::npos) {
     auto found = find_in_path(program);
@@ -282,9 +282,40 @@ RunPlan plan_run(const RunRequest& request) {
   const loader::MachineFacts* facts = loader::machine_facts(*object);
 
   if (!kernel_runs(object->header.machine)) {
-    // qemu-user, with a root that has the program's loader at its PT_INTERP name and every library it needs.
     std::string qemu = facts ? std::string(facts->qemu) : std::string();
     auto qemu_path = qemu.empty() ? std::nullopt : find_in_path(qemu);
+    // A binfmt_misc handler that takes the program (Linux fs/binfmt_misc.c load_misc_binary: the first enabled entry
+    // whose magic matches under its mask) means the kernel runs it itself, through the handler's interpreter —
+    // unless the user asked for a root, a loader or a library path, which only an explicit qemu -L can honour.
+    if (!request.root && !request.loader && !request.library_path) {
+      bool mounted = false;
+      auto handlers = loader::read_binfmt_misc(request.binfmt_misc_dir, mounted);
+      auto head = (*source)->bytes_up_to(0, 256);
+      if (const loader::BinfmtHandler* handler = head ? loader::match_binfmt(handlers, *head, program) : nullptr) {
+        std::string entry = "binfmt_misc entry " + handler->name + " (" + handler->interpreter + ", flags " +
+                            (handler->flags.empty() ? std::string("none") : handler->flags) + ")";
+        // Without F the kernel opens the interpreter when the program starts (with F, at registration).
+        bool interpreter_there = handler->has_flag('F') || is_executable_file(handler->interpreter);
+        // The handler's qemu looks for the program's loader at its PT_INTERP path under its own prefix: the
+        // QEMU_LD_PREFIX it inherits, else the interp_prefix qemu was built with (Debian: /etc/qemu-binfmt/ARCH),
+        // else on the host itself. When none has it, qemu -L with the root that has it is the way that works.
+        bool loader_there = !object->interpreter || is_executable_file(*object->interpreter);
+        if (!loader_there && object->interpreter && qemu.rfind("qemu-", 0) == 0) {
+          const char* prefix = std::getenv("QEMU_LD_PREFIX");
+          loader_there = (prefix != nullptr && *prefix != '\0' && is_executable_file(prefix + *object->interpreter)) ||
+                         is_executable_file("/etc/qemu-binfmt/" + qemu.substr(5) + *object->interpreter);
+        }
+        if (interpreter_there && (loader_there || !qemu_path)) {
+          return hand_to_kernel("the kernel runs this machine through " + entry + ": run as it is");
+        }
+        plan.reasons.push_back(entry + " takes it, but " +
+                               (interpreter_there ? "its loader " + *object->interpreter +
+                                                        " is not where that qemu looks for it"
+                                                  : handler->interpreter + " is missing") +
+                               ": through " + qemu + " instead");
+      }
+    }
+    // qemu-user, with a root that has the program's loader at its PT_INTERP name and every library it needs.
     if (!qemu_path) {
       plan.refusal_status = 127;
       plan.refusal = program + ": this kernel cannot run " +
@@ -303,7 +334,7 @@ RunPlan plan_run(const RunRequest& request) {
           plan.reasons.push_back(loader.root + ": has no " + *object->interpreter);
           return false;
         }
-        if (!library_dirs_under(program, loader.root, *object->interpreter, {}, false, &loader.identity,
+        if (!library_dirs_under(program, loader.root, *object->interpreter, {}, false, &loader.identity, cache,
                                 plan.reasons)) return false;
         root = loader.root;
         return true;
@@ -325,9 +356,12 @@ RunPlan plan_run(const RunRequest& request) {
   bool setuid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
   // Would it run as it is? Its interpreter exists and fits (checked first: it is cheap), and every library resolves.
   if (!request.loader && !request.root && !request.library_path) {
-    if (!loader_fits(*object->interpreter, *object)) {
+    std::optional<loader::LoaderIdentity> interpreter_identity;
+    if (!loader_fits(*object->interpreter, *object, cache)) {
       plan.reasons.push_back("its interpreter " + *object->interpreter + " is missing or does not fit it");
-    } else if (library_dirs_under(program, "/", *object->interpreter, {}, false, nullptr, plan.reasons)) {
+    } else if ((interpreter_identity = loader::identify_loader_file(*object->interpreter, cache),
+                library_dirs_under(program, "/", *object->interpreter, {}, false,
+                                   interpreter_identity ? &*interpreter_identity : nullptr, cache, plan.reasons))) {
       return hand_to_kernel("its interpreter " + *object->interpreter + " exists and every library resolves");
     }
   }
@@ -368,7 +402,7 @@ RunPlan plan_run(const RunRequest& request) {
     bool inhibit_cache = !own && identity.has_inhibit_cache;
     // Under --root the resolver sees the root as /: the loader by its inside name, the program by its host path.
     std::string loader_inside = root == "/" ? loader_path : loader_path.substr(root.size());
-    auto found_dirs = library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity,
+    auto found_dirs = library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity, cache,
                                          plan.reasons);
     if (!found_dirs) {
       tried.push_back(plan.reasons.back());
@@ -397,7 +431,7 @@ RunPlan plan_run(const RunRequest& request) {
       root = *request.root;
       path = root + (object->interpreter ? *object->interpreter : std::string(facts ? facts->glibc_loader : ""));
     }
-    auto identity = identity_of(path);
+    auto identity = loader::identify_loader_file(path, cache);
     if (!identity) {
       plan.refusal_status = 127;
       plan.refusal = path + ": not a dynamic loader that elfrun recognises (glibc's or musl's), or missing";
@@ -409,6 +443,10 @@ RunPlan plan_run(const RunRequest& request) {
     visit_candidate_loaders(request.discovery, *object, [&](const loader::DiscoveredLoader& loader) {
       std::vector<std::string> dirs = user_dirs;
       dirs.insert(dirs.end(), loader.library_dirs.begin(), loader.library_dirs.end());
+      plan.reasons.push_back(
+          "candidate " + loader.path + " (" + loader.source + "; " +
+          (loader.identity.flavour == loader::Flavour::musl ? "musl " : "glibc ") + loader.identity.version +
+          (loader.identity_from_cache ? ", identity from the cache)" : ", identified from its bytes)"));
       return chosen = try_loader(loader.path, "/", loader.identity, dirs);
     });
     if (chosen) return plan;

@@ -1,11 +1,13 @@
-// Turning "run this program" into one exec: the program itself when it would run as it is, else its loader (with
-// --argv0 and --library-path, never LD_LIBRARY_PATH), else qemu-user for a machine the kernel cannot run.
+// Turning "run this program" into one exec: the program itself when it would run as it is (for a foreign machine: when
+// a binfmt_misc handler takes it), else its loader (with --argv0 and --library-path, never LD_LIBRARY_PATH), else
+// qemu-user for a machine the kernel cannot run.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "loader/binfmt_misc.h"
 #include "loader/discovery.h"
 
 namespace elfrun::run {
@@ -18,7 +20,8 @@ struct RunRequest {
   std::optional<std::string> library_path;
   std::optional<std::string> argv0;
   bool allow_setuid = false;
-  loader::DiscoveryOptions discovery;
+  loader::DiscoveryOptions discovery;  // its cache, when set, serves loader identities (loader/identity_cache.h)
+  std::string binfmt_misc_dir = std::string(loader::kBinfmtMiscDir);  // the kernel's handlers for foreign machines
 };
 
 struct RunPlan {
