@@ -1,8 +1,10 @@
-// libFuzzer target over the ELF reader and `info`: any byte string goes through parse_elf exactly as a file would
-// (ByteSource::from_memory), and what comes back is checked for the promises the reader makes to its callers; then
-// through identify(), the library side of `elfrun info`, without looking at the filesystem (no prober), as info
-// would see the same bytes. The same entry point is linked into fuzz_replay, which runs every file of fuzz/corpus
-// under ctest.
+// libFuzzer target over everything that reads an ELF file's bytes: any byte string goes through parse_elf exactly
+// as a file would (ByteSource::from_memory), and what comes back is checked for the promises the reader makes to its
+// callers; then, on what parses, through the readers that go further into the file than the reader does — the
+// dynamic symbol table with its hash tables (why --symbols), the copy relocations, the version names, and the loader
+// identification (a loader's strings, read from a possibly hostile root); then through identify(), the library side
+// of `elfrun info`, without looking at the filesystem (no prober), as info would see the same bytes. The same entry
+// point is linked into fuzz_replay, which runs every file of fuzz/corpus under ctest.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +12,8 @@
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
 #include "elf/identify.h"
+#include "elf/symbols.h"
+#include "loader/loader_identity.h"
 
 namespace {
 
@@ -43,6 +47,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto object = elfrun::elf::parse_elf(*source);
   if (object) {
     check_object(*object, size);
+    auto symbols = elfrun::elf::read_dynamic_symbols(*source, *object);
+    if (symbols) {
+      require(symbols->symbols.size() <= size);  // each symbol takes at least 16 bytes of the file
+      for (const auto& symbol : symbols->symbols) {
+        require(symbol.name.size() < size || symbol.name.empty());
+        (void)elfrun::elf::version_name(*object, symbol.version_index);
+      }
+    } else {
+      require(!symbols.error().message.empty());
+    }
+    auto copies = elfrun::elf::read_copy_relocations(*source, *object);
+    if (!copies) require(!copies.error().message.empty());
+    auto loader = elfrun::loader::identify_loader(*source, *object);
+    if (!loader) require(!loader.error().message.empty());
   } else {
     require(!object.error().message.empty());
   }
