@@ -24,9 +24,12 @@ using elf::PathProbe;
 using Json = nlohmann::ordered_json;
 
 std::string hex_bytes(const std::vector<uint8_t>& bytes) {
-  std::string text;
-  text.reserve(bytes.size() * 2);
-  for (uint8_t byte : bytes) fmt::format_to(std::back_inserter(text), "{:02x}", byte);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text(bytes.size() * 2, '0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    text[2 * i] = kDigits[bytes[i] >> 4];
+    text[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
   return text;
 }
 
@@ -87,15 +90,23 @@ std::string probe_arch(const PathProbe& probe) {
 
 // ---- human-readable output ----
 
+// Lines "  label       value" appended to one text that is reused from file to file (elfrun info prints thousands
+// of paragraphs: no allocation or format-string parsing per line).
 class Paragraph {
  public:
+  explicit Paragraph(std::string& text) : text_(text) {}
   void line(std::string_view label, std::string_view value) {
-    fmt::format_to(std::back_inserter(text_), "  {:<12}{}\n", label, value);
+    constexpr size_t kLabelWidth = 12;
+    text_ += "  ";
+    text_ += label;
+    if (label.size() < kLabelWidth) text_.append(kLabelWidth - label.size(), ' ');
+    text_ += value;
+    text_ += '\n';
   }
   std::string& text() { return text_; }
 
  private:
-  std::string text_;
+  std::string& text_;
 };
 
 // "(present, a 64-bit x86-64 glibc loader)" / "(missing)" / "(present, but it is a 32-bit i386 file; ...)".
@@ -124,7 +135,9 @@ std::string script_interpreter_status(const PathProbe& probe) {
   return styled("present, but not an ELF file or script", Style::red);
 }
 
-std::string headline(const FileReport& report) {
+// `arch` is describe_architecture() of an ELF file, `interpreter` the interpreter_status() of its PT_INTERP (empty
+// when it has none or it was not checked).
+std::string headline(const FileReport& report, const std::string& arch, const std::string& interpreter) {
   if (report.kind == FileKind::not_elf) return "not an ELF file or a script: " + report.description;
   if (report.kind == FileKind::script) {
     const elf::ScriptInfo& script = *report.script;
@@ -135,7 +148,6 @@ std::string headline(const FileReport& report) {
     return text;
   }
   const elf::ElfObject& object = *report.elf;
-  std::string arch = elf::describe_architecture(object.ident.elf_class, object.byte_order(), object.header.machine);
   std::string for_libc = report.libc.empty() ? "" : " for " + report.libc;
   std::string text;
   switch (report.kind) {
@@ -175,12 +187,12 @@ std::string headline(const FileReport& report) {
     bool library = report.kind == FileKind::shared_library;
     text += library ? ", also runs as a program through " : ", needs ";
     text += printable(*object.interpreter);
-    if (report.interpreter) text += " (" + interpreter_status(*report.interpreter) + ")";
+    if (report.interpreter) text += " (" + interpreter + ")";
   }
   return text;
 }
 
-void describe_elf(const FileReport& report, Paragraph& out) {
+void describe_elf(const FileReport& report, const std::string& interpreter, Paragraph& out) {
   const elf::ElfObject& object = *report.elf;
   uint16_t machine = object.header.machine;
   out.line("format", fmt::format("ELF{}, {} endian, OS ABI {}, type {} ({})", object.is_64() ? 64 : 32,
@@ -204,7 +216,7 @@ void describe_elf(const FileReport& report, Paragraph& out) {
   if (object.interpreter) {
     std::string text = printable(*object.interpreter);
     if (report.interpreter) {
-      text += " (" + interpreter_status(*report.interpreter) + ")";
+      text += " (" + interpreter + ")";
       if (report.interpreter->probe.state == PathProbe::State::missing) {
         out.line("interpreter", text);
         out.line("", styled("running it here fails with \"No such file or directory\"", Style::red));
@@ -273,15 +285,24 @@ void describe_script(const FileReport& report, Paragraph& out) {
   }
 }
 
-std::string human_paragraph(const FileReport& report) {
-  Paragraph paragraph;
-  std::string& text = paragraph.text();
-  text = fmt::format("{}: {}\n", styled(printable(report.path), Style::bold), headline(report));
-  if (report.elf) describe_elf(report, paragraph);
+// Appends the paragraph of one file to `text`.
+void human_paragraph(const FileReport& report, std::string& text) {
+  Paragraph paragraph(text);
+  std::string arch;
+  std::string interpreter;
+  if (report.elf) {
+    const elf::ElfObject& object = *report.elf;
+    arch = elf::describe_architecture(object.ident.elf_class, object.byte_order(), object.header.machine);
+    if (report.interpreter) interpreter = interpreter_status(*report.interpreter);
+  }
+  text += styled(printable(report.path), Style::bold);
+  text += ": ";
+  text += headline(report, arch, interpreter);
+  text += '\n';
+  if (report.elf) describe_elf(report, interpreter, paragraph);
   if (report.script) describe_script(report, paragraph);
   paragraph.line("size", size_text(report.size));
   for (const std::string& warning : report.warnings) paragraph.line("warning", styled(warning, Style::yellow));
-  return std::move(text);
 }
 
 // ---- JSON ----
@@ -431,6 +452,7 @@ Runner add_info_command(CLI::App& app) {
     int status = 0;
     if (options->json) out("[");
     bool first = true;
+    std::string text;  // one paragraph, its memory reused from file to file
     for (const std::string& file : options->files) {
       auto report = elf::identify_file(file, identify_options);
       if (!report) {
@@ -450,8 +472,10 @@ Runner add_info_command(CLI::App& app) {
         out(dump(json));
         first = false;
       } else if (report) {
-        if (!first) out("\n");
-        out(human_paragraph(*report));
+        text.clear();
+        if (!first) text += '\n';
+        human_paragraph(*report, text);
+        out(text);
         first = false;
       }
     }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "elf/byte_source.h"
@@ -53,7 +54,7 @@ struct ProgramHeader {
 };
 
 struct SectionHeader {
-  std::string name;  // empty when the name cannot be read
+  std::string_view name;  // empty when the name cannot be read; points into ElfObject::section_names
   uint32_t type = 0;
   uint64_t flags = 0;
   uint64_t addr = 0;
@@ -135,6 +136,9 @@ struct ElfObject {
   std::optional<DynamicInfo> dynamic;      // PT_DYNAMIC
   Notes notes;
   std::vector<SectionHeader> sections;     // empty when the file has none
+  // The section names section (.shstrtab) that the sections' names point into: one copy, shared by the copies of
+  // the object, instead of a string per section (elfrun info reads the sections of thousands of files).
+  std::shared_ptr<const std::string> section_names;
   bool has_symtab = false;                 // a SHT_SYMTAB section: "not stripped"
   bool has_debug_info = false;             // a .debug_info section
   std::optional<std::string> debuglink;    // .gnu_debuglink file name

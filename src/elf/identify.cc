@@ -142,8 +142,6 @@ CoreInfo read_core_notes(const ByteSource& source, const ElfObject& object) {
 // e_type ET_EXEC or ET_DYN; the class and byte order must be the program's for its headers to be read at all.
 InterpreterCheck check_interpreter(const ElfObject& program, const PathProbe& probe) {
   InterpreterCheck check{probe, false, {}};
-  std::string program_arch =
-      describe_architecture(program.ident.elf_class, program.byte_order(), program.header.machine);
   switch (probe.state) {
     case PathProbe::State::missing: check.problem = "does not exist"; return check;
     case PathProbe::State::unreadable: check.problem = "cannot be read: " + probe.error; return check;
@@ -153,10 +151,12 @@ InterpreterCheck check_interpreter(const ElfObject& program, const PathProbe& pr
     case PathProbe::State::other: check.problem = "is not an ELF file"; return check;
     case PathProbe::State::elf: break;
   }
-  std::string arch = describe_architecture(probe.elf_class, probe.byte_order, probe.machine);
   if (probe.elf_class != program.ident.elf_class || probe.byte_order != program.byte_order() ||
       probe.machine != program.header.machine) {
-    check.problem = fmt::format("is a {} file; the program is {}", arch, program_arch);
+    check.problem = fmt::format("is a {} file; the program is {}",
+                                describe_architecture(probe.elf_class, probe.byte_order, probe.machine),
+                                describe_architecture(program.ident.elf_class, program.byte_order(),
+                                                      program.header.machine));
   } else if (probe.type != ET_DYN && probe.type != ET_EXEC) {
     check.problem = fmt::format("is a {} file, not a loader", type_name(probe.type));
   } else if (probe.has_interpreter) {
@@ -231,8 +231,11 @@ FileKind classify(const ElfObject& object) {
 }
 
 std::string describe_architecture(uint8_t elf_class, ByteOrder order, uint16_t machine) {
-  const char* bits = elf_class == ELFCLASS64 ? "64-bit" : elf_class == ELFCLASS32 ? "32-bit" : "unknown-class";
-  return fmt::format("{}{} {}", bits, order == ByteOrder::big ? " big-endian" : "", machine_name(machine));
+  std::string text = elf_class == ELFCLASS64 ? "64-bit" : elf_class == ELFCLASS32 ? "32-bit" : "unknown-class";
+  if (order == ByteOrder::big) text += " big-endian";
+  text += ' ';
+  text += machine_name(machine);
+  return text;
 }
 
 std::string_view libc_of(const ElfObject& object, std::string_view path) {

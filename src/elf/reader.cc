@@ -2,46 +2,57 @@
 // It reads what the kernel (fs/binfmt_elf.c) and the loader (glibc elf/dl-load.c, elf/get-dynamic-info.h) read, in
 // the way they read it: PT_INTERP from the file, the dynamic section through PT_DYNAMIC, the addresses it holds
 // mapped through PT_LOAD with p_filesz respected. Section headers are only a fallback (notes of a relocatable file,
-// strip state, debuglink) and their problems are warnings.
+// strip state, debuglink) and their problems are warnings. Notes (reader_notes.cc) and the symbol version chains
+// (reader_versions.cc) are read by the other parts of the reader, declared in reader_parts.h; the four layouts are
+// instantiated here, in parse_elf, and nowhere else.
 #include <elf.h>
 #include <fmt/format.h>
 
 #include "elf/elf_object.h"
 #include "elf/layout.h"
+#include "elf/reader_parts.h"
 
 namespace elfrun::elf {
 
+namespace reader {
+
+std::string program_header_label(size_t index, uint32_t type) {
+  const char* name = nullptr;
+  switch (type) {
+    case PT_LOAD: name = "PT_LOAD"; break;
+    case PT_DYNAMIC: name = "PT_DYNAMIC"; break;
+    case PT_INTERP: name = "PT_INTERP"; break;
+    case PT_NOTE: name = "PT_NOTE"; break;
+    default: break;
+  }
+  return name ? fmt::format("program header {} ({})", index, name) : fmt::format("program header {}", index);
+}
+
+Expected<ByteView> segment_bytes(const ByteSource& source, const ElfObject& object, size_t index) {
+  const ProgramHeader& ph = object.program_headers[index];
+  auto bytes = source.bytes(ph.offset, ph.filesz);
+  if (!bytes) {
+    return Error{fmt::format("{}: its {} bytes at p_offset {} cannot be read", program_header_label(index, ph.type),
+                             hex(ph.filesz), hex(ph.offset))};
+  }
+  return *bytes;
+}
+
+}  // namespace reader
+
 namespace {
+
+using reader::DynamicStrings;
+using reader::hex;
+using reader::kBudgetSlack;
+using reader::kStringCopiesPerTableByte;
+using reader::program_header_label;
+using reader::SourceRange;
 
 // Kernel fs/binfmt_elf.c refuses a PT_INTERP longer than PATH_MAX or shorter than 2 bytes.
 constexpr uint64_t kPathMax = 4096;
-
-// Work and memory stay linear in the file size, whatever a hostile file says. Entries may name the same bytes of a
-// table over and over (a thousand DT_NEEDED at offsets 0, 1, 2... of one long string, a thousand PT_NOTE over the
-// whole file, version records that overlap): every string copied and every note area scanned is charged to a budget
-// a few times the size of what it is read from. A real file names each string a few times at most (a library in
-// DT_NEEDED and in DT_VERNEED, a version under each library that defines it), and its version records and note
-// segments do not overlap.
-constexpr uint64_t kStringCopiesPerTableByte = 8;
-constexpr uint64_t kNoteScansPerFileByte = 2;
-constexpr uint64_t kBudgetSlack = 64 * 1024;
-
-std::string hex(uint64_t value) { return fmt::format("{:#x}", value); }
-
-const char* segment_name(uint32_t type) {
-  switch (type) {
-    case PT_LOAD: return "PT_LOAD";
-    case PT_DYNAMIC: return "PT_DYNAMIC";
-    case PT_INTERP: return "PT_INTERP";
-    case PT_NOTE: return "PT_NOTE";
-    default: return nullptr;
-  }
-}
-
-std::string program_header_label(size_t index, uint32_t type) {
-  const char* name = segment_name(type);
-  return name ? fmt::format("program header {} ({})", index, name) : fmt::format("program header {}", index);
-}
+// How much before the section header table is read with it (see read_section_headers).
+constexpr uint64_t kBytesBeforeSectionHeaders = 8192;
 
 template <typename ELFT>
 class Reader {
@@ -53,8 +64,7 @@ class Reader {
   static constexpr std::endian E = ELFT::kOrder;
   static constexpr const char* kClassName = ELFT::kIs64 ? "ELF64" : "ELF32";
 
-  explicit Reader(const ByteSource& source)
-      : source_(source), note_budget_(kNoteScansPerFileByte * source.size() + kBudgetSlack) {}
+  explicit Reader(const ByteSource& source) : source_(source) {}
 
   Expected<ElfObject> parse() {
     object_.file_size = source_.size();
@@ -63,7 +73,7 @@ class Reader {
     read_section_headers();  // before notes: a file without PT_NOTE takes its notes from sections
     if (auto r = read_interpreter(); !r) return r.error();
     if (auto r = read_dynamic(); !r) return r.error();
-    if (auto r = read_notes(); !r) return r.error();
+    if (auto r = reader::read_notes<E>(source_, object_); !r) return r.error();
     return std::move(object_);
   }
 
@@ -163,6 +173,13 @@ class Reader {
   void read_section_headers() {
     const Header& h = object_.header;
     if (h.shoff == 0) return;
+    // First one read of the table with the bytes before it, where linkers put .gnu_debuglink and .shstrtab: a
+    // source that reads the file lazily then serves the table, the names and the debug link from that one read. The
+    // view itself is not used; every range below is asked for (and checked) on its own.
+    if (h.shentsize == sizeof(Shdr) && h.shnum != 0) {
+      uint64_t before = std::min<uint64_t>(h.shoff, kBytesBeforeSectionHeaders);
+      source_.bytes(h.shoff - before, before + uint64_t{h.shnum} * sizeof(Shdr));
+    }
     uint64_t count = h.shnum;
     auto zero = section_zero();
     if (count == 0 && zero) count = zero->sh_size;  // more than SHN_LORESERVE sections
@@ -201,7 +218,13 @@ class Reader {
       object_.warnings.push_back(
           fmt::format("ELF header: e_shstrndx {} is not below the section count ({})", names_index, count));
     }
-    // Names are copied out of the names section within a budget (see kStringCopiesPerTableByte), and a name that
+    // One copy of the names section, shared by every copy of the object: the sections' names point into it.
+    if (names) {
+      auto copy = std::make_shared<const std::string>(names->as_string_view());
+      names = ByteView(reinterpret_cast<const unsigned char*>(copy->data()), copy->size());
+      object_.section_names = std::move(copy);
+    }
+    // Names are read out of the names section within a budget (see kStringCopiesPerTableByte), and a name that
     // cannot be read is reported once, with the count of the others.
     uint64_t name_budget = names ? kStringCopiesPerTableByte * names->size() + kBudgetSlack : 0;
     std::string bad_name;
@@ -233,7 +256,7 @@ class Reader {
         } else {
           name_budget -= scanned;
           if (name) {
-            section.name = std::string(*name);
+            section.name = *name;
           } else if (bad_names++ == 0) {
             bad_name = fmt::format(
                 "section header {}: sh_name {} is past the end of the section names ({} bytes) or "
@@ -288,7 +311,7 @@ class Reader {
                         "bytes, with its NUL)",
                         program_header_label(i, ph.type), ph.filesz, kPathMax)};
       }
-      auto segment = segment_bytes(i);
+      auto segment = reader::segment_bytes(source_, object_, i);
       if (!segment) return segment.error();
       ByteView bytes = *segment;
       if (bytes.data()[bytes.size() - 1] != 0) {
@@ -304,16 +327,17 @@ class Reader {
     return {};
   }
 
-  // The file bytes behind a virtual address, up to the end of the file contents of its PT_LOAD segment.
-  std::optional<ByteView> map_address(uint64_t address) const {
+  // The file contents behind a virtual address, up to the end of the file contents of its PT_LOAD segment: a range
+  // of the file, read only where it is walked.
+  std::optional<SourceRange> map_address(uint64_t address) const {
     for (const ProgramHeader& ph : object_.program_headers) {
       if (ph.type != PT_LOAD) continue;
       if (address < ph.vaddr || address - ph.vaddr >= ph.filesz) continue;
       // The segment first, then the offset inside it: in a core file (whose PT_LOADs are not checked) p_offset +
       // delta could wrap around to a wrong but valid offset.
-      auto segment = source_.bytes(ph.offset, ph.filesz);
-      if (!segment) return std::nullopt;
-      return segment->tail(address - ph.vaddr);
+      if (!in_file(ph.offset, ph.filesz)) return std::nullopt;
+      uint64_t delta = address - ph.vaddr;
+      return SourceRange(source_, ph.offset + delta, ph.filesz - delta);
     }
     return std::nullopt;
   }
@@ -325,41 +349,13 @@ class Reader {
     return false;
   }
 
-  Expected<ByteView> mapped_table(const char* tag_name, uint64_t address) const {
-    auto bytes = map_address(address);
-    if (!bytes) {
+  Expected<SourceRange> mapped_table(const char* tag_name, uint64_t address) const {
+    auto range = map_address(address);
+    if (!range) {
       return Error{fmt::format("dynamic section: {} {} is not inside the file contents of any PT_LOAD segment",
                                tag_name, hex(address))};
     }
-    return *bytes;
-  }
-
-  // "DT_STRSZ 0x1b", or what bounds the string table when the file has no DT_STRSZ.
-  std::string strtab_end(ByteView strtab) const {
-    if (strtab_sized_) return fmt::format("DT_STRSZ {}", hex(strtab.size()));
-    return fmt::format("the end of its PT_LOAD segment's file contents, {} bytes from DT_STRTAB", hex(strtab.size()));
-  }
-
-  Expected<std::string> dynamic_string(ByteView strtab, const std::string& what, uint64_t offset) {
-    if (offset >= strtab.size()) {
-      return Error{fmt::format("dynamic section: {}: string offset {} is past the end of the string table ({})", what,
-                               hex(offset), strtab_end(strtab))};
-    }
-    auto text = strtab.c_string(offset);
-    if (!text) {
-      return Error{
-          fmt::format("dynamic section: {}: the string at offset {} has no terminating NUL before the end of "
-                      "the string table ({})",
-                      what, hex(offset), strtab_end(strtab))};
-    }
-    if (text->size() >= string_budget_) {
-      return Error{
-          fmt::format("dynamic section: {}: the strings read so far add up to more than {} times the string "
-                      "table ({}): its entries name the same bytes over and over",
-                      what, kStringCopiesPerTableByte, strtab_end(strtab))};
-    }
-    string_budget_ -= text->size() + 1;
-    return std::string(*text);
+    return *range;
   }
 
   Expected<void> read_dynamic() {
@@ -378,7 +374,7 @@ class Reader {
     if (object_.header.type != ET_CORE && !address_is_mapped(ph.vaddr)) {
       return Error{fmt::format("{}: p_vaddr {} is not inside any PT_LOAD segment", label, hex(ph.vaddr))};
     }
-    auto segment = segment_bytes(index);
+    auto segment = reader::segment_bytes(source_, object_, index);
     if (!segment) return segment.error();
     ByteView bytes = *segment;
     DynamicInfo info;
@@ -427,40 +423,41 @@ class Reader {
         default: break;
       }
     }
-    ByteView strtab;
+    DynamicStrings strings;
     bool needs_strings = !string_entries.empty() || info.verneed || info.verdef;
     if (needs_strings) {
       if (!info.strtab) return Error{fmt::format("{}: the dynamic section names strings but has no DT_STRTAB", label)};
       auto table = mapped_table("DT_STRTAB", *info.strtab);
       if (!table) return table.error();
-      strtab = *table;
+      SourceRange strtab = *table;
       if (info.strsz) {
-        auto sized = strtab.subspan(0, *info.strsz);
-        if (!sized) {
+        if (*info.strsz > strtab.size()) {
           return Error{
               fmt::format("dynamic section: DT_STRTAB {} + DT_STRSZ {} is past the end of its PT_LOAD "
                           "segment's file contents ({} bytes from DT_STRTAB)",
                           hex(*info.strtab), hex(*info.strsz), hex(strtab.size()))};
         }
-        strtab = *sized;
-        strtab_sized_ = true;
+        strtab = strtab.prefix(*info.strsz);
       }
-      string_budget_ = kStringCopiesPerTableByte * strtab.size() + kBudgetSlack;
+      strings = DynamicStrings(strtab, info.strsz.has_value());
     }
     size_t needed_index = 0;
     for (auto [tag, offset] : string_entries) {
-      std::string what;
-      switch (tag) {
-        case DT_NEEDED: what = fmt::format("DT_NEEDED entry {}", needed_index++); break;
-        case DT_SONAME: what = "DT_SONAME"; break;
-        case DT_RPATH: what = "DT_RPATH"; break;
-        case DT_RUNPATH: what = "DT_RUNPATH"; break;
-        case DT_AUDIT: what = "DT_AUDIT"; break;
-        case DT_DEPAUDIT: what = "DT_DEPAUDIT"; break;
-        case DT_FILTER: what = "DT_FILTER"; break;
-        default: what = "DT_AUXILIARY"; break;
-      }
-      auto text = dynamic_string(strtab, what.c_str(), offset);
+      // Named only for a message: "DT_NEEDED entry 2".
+      auto describe = [tag = tag, needed_index]() -> std::string {
+        switch (tag) {
+          case DT_NEEDED: return fmt::format("DT_NEEDED entry {}", needed_index);
+          case DT_SONAME: return "DT_SONAME";
+          case DT_RPATH: return "DT_RPATH";
+          case DT_RUNPATH: return "DT_RUNPATH";
+          case DT_AUDIT: return "DT_AUDIT";
+          case DT_DEPAUDIT: return "DT_DEPAUDIT";
+          case DT_FILTER: return "DT_FILTER";
+          default: return "DT_AUXILIARY";
+        }
+      };
+      if (tag == DT_NEEDED) ++needed_index;
+      auto text = strings.string_at(offset, describe);
       if (!text) return text.error();
       switch (tag) {
         case DT_NEEDED: info.needed.push_back(std::move(*text)); break;
@@ -475,264 +472,21 @@ class Reader {
       }
     }
     if (info.verneed) {
-      if (auto r = read_version_needs(info, strtab); !r) return r.error();
+      auto table = mapped_table("DT_VERNEED", *info.verneed);
+      if (!table) return table.error();
+      auto needs = reader::read_version_needs<E>(*table, strings);
+      if (!needs) return needs.error();
+      info.version_needs = std::move(*needs);
     }
     if (info.verdef) {
-      if (auto r = read_version_definitions(info, strtab); !r) return r.error();
+      auto table = mapped_table("DT_VERDEF", *info.verdef);
+      if (!table) return table.error();
+      auto definitions = reader::read_version_definitions<E>(*table, strings);
+      if (!definitions) return definitions.error();
+      info.version_definitions = std::move(*definitions);
     }
     object_.dynamic = std::move(info);
     return {};
-  }
-
-  // glibc elf/dl-version.c walks vn_next / vna_next until a zero link; DT_VERNEEDNUM only bounds it. Links are
-  // unsigned and checked against the end of the segment, so a hostile chain cannot loop (a 32-bit loader adding
-  // 0xfffffff0 would step back; here it is past the end). Records do not overlap in a real file: a chain with more
-  // records than its bytes can hold is refused, which keeps the walk linear.
-  Expected<void> read_version_needs(DynamicInfo& info, ByteView strtab) {
-    auto table = mapped_table("DT_VERNEED", *info.verneed);
-    if (!table) return table.error();
-    const std::string end = segment_end(table->size(), "DT_VERNEED");
-    uint64_t records_left = table->size() / sizeof(Verneed<E>);  // a Vernaux has the same 16 bytes
-    auto overlapping = [&](std::string what) {
-      return Error{
-          fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
-                      "overlap",
-                      what, end)};
-    };
-    uint64_t offset = 0;
-    for (size_t i = 0;; ++i) {
-      auto need = table->template read<Verneed<E>>(offset);
-      if (!need) {
-        return Error{fmt::format("dynamic section: DT_VERNEED entry {} at offset {} is past {}", i, hex(offset), end)};
-      }
-      if (records_left-- == 0) return overlapping(fmt::format("DT_VERNEED entry {}", i));
-      VersionNeed version_need;
-      auto file = dynamic_string(strtab, fmt::format("DT_VERNEED entry {} vn_file", i), need->vn_file);
-      if (!file) return file.error();
-      version_need.file = std::move(*file);
-      uint64_t aux_offset = offset;
-      uint32_t aux_step = need->vn_aux;
-      for (uint32_t j = 0; j < need->vn_cnt; ++j) {
-        if (aux_step > table->size() - aux_offset) {
-          return Error{
-              fmt::format("dynamic section: DT_VERNEED entry {} version {}: {} {} from offset {} leads past {}", i, j,
-                          j == 0 ? "vn_aux" : "vna_next", hex(aux_step), hex(aux_offset), end)};
-        }
-        aux_offset += aux_step;
-        auto aux = table->template read<Vernaux<E>>(aux_offset);
-        if (!aux) {
-          return Error{fmt::format("dynamic section: DT_VERNEED entry {} version {} at offset {} is past {}", i, j,
-                                   hex(aux_offset), end)};
-        }
-        if (records_left-- == 0) return overlapping(fmt::format("DT_VERNEED entry {} version {}", i, j));
-        auto name = dynamic_string(strtab, fmt::format("DT_VERNEED entry {} version {} vna_name", i, j), aux->vna_name);
-        if (!name) return name.error();
-        version_need.versions.push_back({std::move(*name), aux->vna_hash, aux->vna_flags, aux->vna_other});
-        if (aux->vna_next == 0) break;
-        aux_step = aux->vna_next;
-      }
-      info.version_needs.push_back(std::move(version_need));
-      if (need->vn_next == 0) break;
-      if (need->vn_next > table->size() - offset) {
-        return Error{fmt::format("dynamic section: DT_VERNEED entry {}: vn_next {} from offset {} leads past {}", i,
-                                 hex(need->vn_next), hex(offset), end)};
-      }
-      offset += need->vn_next;
-    }
-    return {};
-  }
-
-  // The same walk over vd_next / vda_next (glibc elf/dl-version.c _dl_check_map_versions).
-  Expected<void> read_version_definitions(DynamicInfo& info, ByteView strtab) {
-    auto table = mapped_table("DT_VERDEF", *info.verdef);
-    if (!table) return table.error();
-    const std::string end = segment_end(table->size(), "DT_VERDEF");
-    uint64_t records_left = table->size() / sizeof(Verdaux<E>);  // the smaller record: 8 bytes, a Verdef has 20
-    auto overlapping = [&](std::string what) {
-      return Error{
-          fmt::format("dynamic section: {}: the chain holds more records than fit before {}: its records "
-                      "overlap",
-                      what, end)};
-    };
-    uint64_t offset = 0;
-    for (size_t i = 0;; ++i) {
-      auto def = table->template read<Verdef<E>>(offset);
-      if (!def) {
-        return Error{fmt::format("dynamic section: DT_VERDEF entry {} at offset {} is past {}", i, hex(offset), end)};
-      }
-      if (records_left-- == 0) return overlapping(fmt::format("DT_VERDEF entry {}", i));
-      VersionDefinition definition;
-      definition.index = def->vd_ndx;
-      definition.flags = def->vd_flags;
-      definition.hash = def->vd_hash;
-      uint64_t aux_offset = offset;
-      uint32_t aux_step = def->vd_aux;
-      for (uint32_t j = 0; j < def->vd_cnt; ++j) {
-        if (aux_step > table->size() - aux_offset) {
-          return Error{fmt::format("dynamic section: DT_VERDEF entry {} name {}: {} {} from offset {} leads past {}", i,
-                                   j, j == 0 ? "vd_aux" : "vda_next", hex(aux_step), hex(aux_offset), end)};
-        }
-        aux_offset += aux_step;
-        auto aux = table->template read<Verdaux<E>>(aux_offset);
-        if (!aux) {
-          return Error{fmt::format("dynamic section: DT_VERDEF entry {} name {} at offset {} is past {}", i, j,
-                                   hex(aux_offset), end)};
-        }
-        if (records_left-- == 0) return overlapping(fmt::format("DT_VERDEF entry {} name {}", i, j));
-        auto name = dynamic_string(strtab, fmt::format("DT_VERDEF entry {} name {} vda_name", i, j), aux->vda_name);
-        if (!name) return name.error();
-        definition.names.push_back(std::move(*name));
-        if (aux->vda_next == 0) break;
-        aux_step = aux->vda_next;
-      }
-      info.version_definitions.push_back(std::move(definition));
-      if (def->vd_next == 0) break;
-      if (def->vd_next > table->size() - offset) {
-        return Error{fmt::format("dynamic section: DT_VERDEF entry {}: vd_next {} from offset {} leads past {}", i,
-                                 hex(def->vd_next), hex(offset), end)};
-      }
-      offset += def->vd_next;
-    }
-    return {};
-  }
-
-  // "the end of its PT_LOAD segment's file contents (0x2c bytes from DT_VERNEED)"
-  static std::string segment_end(uint64_t size, const char* tag) {
-    return fmt::format("the end of its PT_LOAD segment's file contents ({} bytes from {})", hex(size), tag);
-  }
-
-  Expected<void> read_notes() {
-    const auto& phdrs = object_.program_headers;
-    bool any_segment = false;
-    for (size_t i = 0; i < phdrs.size(); ++i) {
-      if (phdrs[i].type != PT_NOTE) continue;
-      any_segment = true;
-      std::string label = program_header_label(i, PT_NOTE);
-      if (!take_note_budget(phdrs[i].filesz, label)) break;
-      auto bytes = segment_bytes(i);
-      if (!bytes) return bytes.error();
-      if (auto r = read_note_area(*bytes, phdrs[i].align, label); !r) return r.error();
-    }
-    // Notes the segments lack may still be in SHT_NOTE sections: a Go program's PT_NOTE covers only the Go note,
-    // while its GNU build-id sits in .note.gnu.build-id (readelf and file read it there). Segment values win.
-    if (any_segment && object_.notes.build_id) return {};
-    for (size_t i = 0; i < object_.sections.size(); ++i) {
-      const SectionHeader& s = object_.sections[i];
-      if (s.type != SHT_NOTE) continue;
-      auto bytes = source_.bytes(s.offset, s.size);
-      std::string label = fmt::format("section header {} ({})", i, s.name);
-      if (!bytes) {
-        object_.warnings.push_back(fmt::format("{}: sh_offset {} + sh_size {} is past the end of the file ({})", label,
-                                               hex(s.offset), hex(s.size), hex(source_.size())));
-        continue;
-      }
-      if (!take_note_budget(s.size, label)) break;
-      if (auto r = read_note_area(*bytes, s.addralign, label); !r) object_.warnings.push_back(r.error().message);
-    }
-    return {};
-  }
-
-  // Charges a note area to the budget. When the areas scanned so far cover the file more than twice over, this one
-  // and the rest are skipped, with one warning.
-  bool take_note_budget(uint64_t size, const std::string& label) {
-    if (size > note_budget_) {
-      object_.warnings.push_back(
-          fmt::format("{} and the notes after it are not read: the note areas before it "
-                      "already cover the file {} times over (they overlap)",
-                      label, kNoteScansPerFileByte));
-      return false;
-    }
-    note_budget_ -= size;
-    return true;
-  }
-
-  // glibc elf/dl-load.c and the kernel align the name and descriptor to 8 bytes in an 8-aligned note segment
-  // (GNU properties in ELF64), and to 4 bytes otherwise.
-  Expected<void> read_note_area(ByteView area, uint64_t align, const std::string& label) {
-    uint64_t alignment = align == 8 ? 8 : 4;
-    auto pad = [alignment](uint64_t n) { return (n + alignment - 1) & ~(alignment - 1); };
-    uint64_t offset = 0;
-    for (size_t i = 0; offset < area.size(); ++i) {
-      auto header = area.template read<Nhdr<E>>(offset);
-      if (!header) {
-        return Error{fmt::format("{}: note {} at offset {} has no room for its 12-byte header ({} bytes left)", label,
-                                 i, hex(offset), area.size() - offset)};
-      }
-      uint64_t name_size = header->n_namesz;
-      uint64_t desc_size = header->n_descsz;
-      uint64_t name_offset = offset + sizeof(Nhdr<E>);
-      uint64_t left = area.size() - name_offset;
-      // The descriptor starts at the note's start + 12 + n_namesz rounded up to the alignment (glibc
-      // include/elf.h ELF_NOTE_DESC_OFFSET): with 8-byte alignment "GNU\0" needs no padding after the 12-byte header.
-      uint64_t name_padded = pad(sizeof(Nhdr<E>) + name_size) - sizeof(Nhdr<E>);  // n_namesz < 2^32: no overflow
-      if (name_padded > left || pad(desc_size) > left - name_padded) {
-        // The last note of an area may be unpadded: accept exactly-sized data.
-        if (!(name_padded <= left && desc_size <= left - name_padded)) {
-          return Error{
-              fmt::format("{}: note {} at offset {}: n_namesz {} + n_descsz {} is past the end of the notes "
-                          "({} bytes left after its 12-byte header)",
-                          label, i, hex(offset), hex(name_size), hex(desc_size), left)};
-        }
-      }
-      ByteView name = *area.subspan(name_offset, name_size);
-      ByteView desc = *area.subspan(name_offset + name_padded, desc_size);
-      decode_note(name, header->n_type, desc);
-      uint64_t step = sizeof(Nhdr<E>) + name_padded + pad(desc_size);
-      if (step > area.size() - offset) break;
-      offset += step;
-    }
-    return {};
-  }
-
-  uint32_t read_u32(ByteView bytes, uint64_t offset) const { return *bytes.template read<U32<E>>(offset); }
-
-  void decode_note(ByteView name_bytes, uint32_t type, ByteView desc) {
-    std::string_view name = name_bytes.as_string_view();
-    if (!name.empty() && name.back() == '\0') name.remove_suffix(1);
-    Notes& notes = object_.notes;
-    if (name == "GNU") {
-      if (type == NT_GNU_ABI_TAG && desc.size() >= 16) {
-        if (!notes.abi_tag)
-          notes.abi_tag = Notes::AbiTag{read_u32(desc, 0), read_u32(desc, 4), read_u32(desc, 8), read_u32(desc, 12)};
-      } else if (type == NT_GNU_BUILD_ID) {
-        if (!notes.build_id) notes.build_id = std::vector<uint8_t>(desc.data(), desc.data() + desc.size());
-      } else if (type == NT_GNU_GOLD_VERSION) {
-        notes.gnu_gold_version = std::string(desc.as_string_view().substr(0, desc.as_string_view().find('\0')));
-      } else if (type == NT_GNU_PROPERTY_TYPE_0) {
-        decode_gnu_properties(desc);
-      }
-    } else if (name == "Go" && type == 4) {
-      notes.go_build_id = std::string(desc.as_string_view().substr(0, desc.as_string_view().find('\0')));
-    }
-  }
-
-  // GNU property arrays: pr_type, pr_datasz, then the data padded to 8 bytes in ELF64 and 4 in ELF32.
-  void decode_gnu_properties(ByteView desc) {
-    constexpr uint32_t kX86IsaUsed = 0xc0010002;
-    constexpr uint32_t kX86IsaNeeded = 0xc0008002;
-    constexpr uint32_t kX86Feature1And = 0xc0000002;
-    constexpr uint32_t kAarch64Feature1And = 0xc0000000;
-    const uint64_t alignment = ELFT::kIs64 ? 8 : 4;
-    uint16_t machine = object_.header.machine;
-    bool x86 = machine == EM_X86_64 || machine == EM_386;
-    uint64_t offset = 0;
-    while (desc.contains(offset, 8)) {
-      uint32_t pr_type = read_u32(desc, offset);
-      uint32_t pr_datasz = read_u32(desc, offset + 4);
-      offset += 8;
-      if (!desc.contains(offset, pr_datasz)) break;
-      if (pr_datasz == 4) {
-        uint32_t value = read_u32(desc, offset);
-        Notes& notes = object_.notes;
-        if (x86 && pr_type == kX86IsaNeeded) notes.x86_isa_needed = value;
-        if (x86 && pr_type == kX86IsaUsed) notes.x86_isa_used = value;
-        if (x86 && pr_type == kX86Feature1And) notes.x86_features = value;
-        if (machine == EM_AARCH64 && pr_type == kAarch64Feature1And) notes.aarch64_features = value;
-      }
-      uint64_t padded = (uint64_t{pr_datasz} + alignment - 1) & ~(alignment - 1);
-      if (padded > desc.size() - offset) break;
-      offset += padded;
-    }
   }
 
   // True when [offset, offset + length) lies in the file. Checks without reading: in the pread fallback,
@@ -741,23 +495,8 @@ class Reader {
     return offset <= source_.size() && length <= source_.size() - offset;
   }
 
-  // The file contents of a program header that read_program_headers checked against the file size. Only the pread
-  // fallback can fail here (an I/O error, or a segment too large to read into memory at once).
-  Expected<ByteView> segment_bytes(size_t index) const {
-    const ProgramHeader& ph = object_.program_headers[index];
-    auto bytes = source_.bytes(ph.offset, ph.filesz);
-    if (!bytes) {
-      return Error{fmt::format("{}: its {} bytes at p_offset {} cannot be read", program_header_label(index, ph.type),
-                               hex(ph.filesz), hex(ph.offset))};
-    }
-    return *bytes;
-  }
-
   const ByteSource& source_;
   ElfObject object_;
-  uint64_t string_budget_ = 0;  // bytes the dynamic section's strings may still copy
-  uint64_t note_budget_;        // bytes of note areas that may still be scanned
-  bool strtab_sized_ = false;   // DT_STRSZ bounds the string table (else the end of its PT_LOAD segment does)
 };
 
 }  // namespace
