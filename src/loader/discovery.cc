@@ -117,7 +117,7 @@ std::vector<DiscoveredLoader> search_loaders(const DiscoveryOptions& options,
     if (options.prefilter) {
       // elf::libc_of with the path: a loader without a SONAME (musl's) is known by its name.
       std::string_view libc = facts->libc;
-      std::string_view name = base_of(path);
+      std::string name = base_of(path);
       if (libc.empty() && (name.rfind("ld-musl-", 0) == 0 || name.rfind("libc.musl-", 0) == 0)) libc = "musl";
       LoaderCandidate candidate{path, facts->machine, facts->elf_class, facts->data, facts->flags, libc};
       if (!options.prefilter(candidate)) return;
