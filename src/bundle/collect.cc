@@ -23,6 +23,7 @@
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
 #include "run/plan.h"
+#include "util/text.h"
 
 extern char** environ;
 
@@ -30,17 +31,11 @@ namespace elfrun::bundle {
 
 namespace {
 
+using util::real_path;
+
 std::string base_name(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string real_path(const std::string& path) {
-  char* real = ::realpath(path.c_str(), nullptr);
-  if (real == nullptr) return path;
-  std::string result = real;
-  std::free(real);
-  return result;
 }
 
 // The value of `option` in a loader or qemu argv built by run::plan_run ("--library-path", "-L").

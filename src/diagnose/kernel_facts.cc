@@ -7,9 +7,13 @@
 #include <set>
 #include <sstream>
 
+#include "util/text.h"
+
 namespace elfrun::diagnose {
 
 namespace {
+
+using util::split_lines;
 
 std::optional<std::string> read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -17,18 +21,6 @@ std::optional<std::string> read_text(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
 }
 
 std::vector<std::string_view> split_words(std::string_view line) {

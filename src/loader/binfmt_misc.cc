@@ -11,9 +11,13 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "util/text.h"
+
 namespace elfrun::loader {
 
 namespace {
+
+using util::split_lines;
 
 // The whole of a small file (binfmt_misc entries are under a page); nullopt when it cannot be read.
 std::optional<std::string> read_small_file(const std::string& path) {
@@ -33,18 +37,6 @@ std::optional<std::string> read_small_file(const std::string& path) {
   }
   ::close(fd);
   return text;
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
 }
 
 std::optional<std::string> from_hex(std::string_view hex) {

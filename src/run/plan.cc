@@ -21,10 +21,13 @@
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
+#include "util/text.h"
 
 namespace elfrun::run {
 
 namespace {
+
+using util::real_path;
 
 bool kernel_runs(uint16_t machine) {
   struct utsname names {};
@@ -53,14 +56,6 @@ std::string dir_name(const std::string& path) {
 bool is_executable_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
-std::string real_path(const std::string& path) {
-  char* real = ::realpath(path.c_str(), nullptr);
-  if (real == nullptr) return path;
-  std::string result = real;
-  std::free(real);
-  return result;
 }
 
 // True when the file at `path` is a parsable ELF file of the program's class, machine and ABI: a loader that can

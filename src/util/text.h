@@ -1,0 +1,17 @@
+// Small helpers on text and paths that several parts of the library need: the lines of a kernel or config file,
+// and a path with its symlinks resolved.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace elfrun::util {
+
+// The lines of `text`, without their '\n'; a last line without one counts, an empty text has none.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+// realpath(3) of `path`, or `path` itself when it cannot be resolved (missing, a loop, no permission).
+std::string real_path(const std::string& path);
+
+}  // namespace elfrun::util
