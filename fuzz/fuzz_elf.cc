@@ -3,11 +3,16 @@
 // callers; then, on what parses, through the readers that go further into the file than the reader does — the
 // dynamic symbol table with its hash tables (why --symbols), the copy relocations, the version names, and the loader
 // identification (a loader's strings, read from a possibly hostile root); then through identify(), the library side
-// of `elfrun info`, without looking at the filesystem (no prober), as info would see the same bytes. The same entry
+// of `elfrun info`, without looking at the filesystem (no prober), as info would see the same bytes. And the same
+// bytes written to a memfd and opened as a file must parse to the same result: ByteSource reads files lazily. The same entry
 // point is linked into fuzz_replay, which runs every file of fuzz/corpus under ctest.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
@@ -40,6 +45,38 @@ void check_object(const elfrun::elf::ElfObject& object, uint64_t size) {
   for (const auto& warning : object.warnings) require(!warning.empty());
 }
 
+// The same bytes as a file: ByteSource::open reads a file lazily (the head, then the pages asked for, then maybe a
+// map), while from_memory sees it all at once. The reader must give the same answer either way.
+void check_file_reading(const uint8_t* data, size_t size,
+                        const elfrun::Expected<elfrun::elf::ElfObject>& from_memory) {
+  int fd = ::memfd_create("fuzz-input", MFD_CLOEXEC);
+  if (fd < 0) return;  // no memfd (an old kernel): nothing to compare
+  size_t written = 0;
+  while (written < size) {
+    ssize_t n = ::write(fd, data + written, size - written);
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  if (written == size) {
+    auto source = elfrun::elf::ByteSource::open("/proc/self/fd/" + std::to_string(fd));
+    if (source) {
+      auto from_file = elfrun::elf::parse_elf(**source);
+      require(from_file.has_value() == from_memory.has_value());
+      if (from_file) {
+        require(from_file->interpreter == from_memory->interpreter);
+        require(from_file->program_headers.size() == from_memory->program_headers.size());
+        require(from_file->dynamic.has_value() == from_memory->dynamic.has_value());
+        if (from_file->dynamic) require(from_file->dynamic->needed == from_memory->dynamic->needed);
+        require(from_file->notes.build_id == from_memory->notes.build_id);
+        require(from_file->warnings == from_memory->warnings);
+      } else {
+        require(from_file.error().message == from_memory.error().message);
+      }
+    }
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -64,6 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     require(!object.error().message.empty());
   }
+  check_file_reading(data, size, object);
   auto report = elfrun::elf::identify(*source, "fuzz-input");
   if (report) {
     require(report->path == "fuzz-input");
