@@ -4,8 +4,8 @@
 // dynamic symbol table with its hash tables (why --symbols), the copy relocations, the version names, and the loader
 // identification (a loader's strings, read from a possibly hostile root); then through identify(), the library side
 // of `elfrun info`, without looking at the filesystem (no prober), as info would see the same bytes. And the same
-// bytes written to a memfd and opened as a file must parse to the same result: ByteSource reads files lazily. The same entry
-// point is linked into fuzz_replay, which runs every file of fuzz/corpus under ctest.
+// bytes written to a memfd and opened as a file must parse to the same result: ByteSource reads files lazily. The same
+// entry point is linked into fuzz_replay, which runs every file of fuzz/corpus under ctest.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -47,8 +47,7 @@ void check_object(const elfrun::elf::ElfObject& object, uint64_t size) {
 
 // The same bytes as a file: ByteSource::open reads a file lazily (the head, then the pages asked for, then maybe a
 // map), while from_memory sees it all at once. The reader must give the same answer either way.
-void check_file_reading(const uint8_t* data, size_t size,
-                        const elfrun::Expected<elfrun::elf::ElfObject>& from_memory) {
+void check_file_reading(const uint8_t* data, size_t size, const elfrun::Expected<elfrun::elf::ElfObject>& from_memory) {
   int fd = ::memfd_create("fuzz-input", MFD_CLOEXEC);
   if (fd < 0) return;  // no memfd (an old kernel): nothing to compare
   size_t written = 0;

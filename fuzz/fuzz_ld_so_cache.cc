@@ -1,8 +1,8 @@
 // libFuzzer target over the ld.so.cache reader: a cache comes from the root being examined (a container image, a
 // firmware tree), so its bytes are as hostile as any ELF file's. Each input is parsed in both byte orders and both
 // alignments of the new format (8, and i386's 4), and every parse that succeeds answers lookups: of every name it
-// lists, of libc.so.6, with the flags of x86-64, i386, x32 and aarch64, with and without glibc-hwcaps subdirectories. The
-// same entry point is linked into fuzz_replay_ld_so_cache, which runs fuzz/corpus-ld-so-cache under ctest.
+// lists, of libc.so.6, with the flags of x86-64, i386, x32 and aarch64, with and without glibc-hwcaps subdirectories.
+// The same entry point is linked into fuzz_replay_ld_so_cache, which runs fuzz/corpus-ld-so-cache under ctest.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

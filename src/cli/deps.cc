@@ -2,10 +2,10 @@
 // reason each was found), a list, ld.so --list's own format, JSON or a Graphviz graph. Nothing is executed.
 #include <elf.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -142,7 +142,8 @@ void print_tree(const std::string& file, const Resolution& res, bool verbose) {
       if (o.found_by == FoundBy::not_found) {
         out(branch + styled(printable(o.name) + " => not found", Style::red) + "\n");
         auto dirs = tried_directories(o);
-        if (!dirs.empty()) out(next_prefix + styled("tried: " + printable(fmt::format("{}", fmt::join(dirs, ", "))), Style::dim) + "\n");
+        if (!dirs.empty())
+          out(next_prefix + styled("tried: " + printable(fmt::format("{}", fmt::join(dirs, ", "))), Style::dim) + "\n");
         for (const auto& rejected : o.rejected) {
           out(next_prefix + styled("rejected " + printable(rejected.path) + ": " + rejected.reason, Style::dim) + "\n");
         }
@@ -178,7 +179,8 @@ void print_ldd(const std::string& file, const Resolution& res) {
     return;
   }
   const LoadedObject& main = res.objects[0];
-  if (main.elf && main.elf->dynamic && main.elf->dynamic->needed.empty() && res.loader.flavour != loader::Flavour::musl) {
+  if (main.elf && main.elf->dynamic && main.elf->dynamic->needed.empty() &&
+      res.loader.flavour != loader::Flavour::musl) {
     out("\tstatically linked\n");
     return;
   }
@@ -244,7 +246,9 @@ nlohmann::json to_json(const std::string& file, const Resolution& res) {
   json loader_json = {
       {"path", res.loader_path},
       {"found", res.loader_found},
-      {"flavour", id.flavour == loader::Flavour::musl ? "musl" : id.flavour == loader::Flavour::glibc ? "glibc" : "unknown"},
+      {"flavour", id.flavour == loader::Flavour::musl    ? "musl"
+                  : id.flavour == loader::Flavour::glibc ? "glibc"
+                                                         : "unknown"},
       {"version", id.version},
       {"system_dirs", id.system_dirs},
       {"lib", id.lib},
@@ -277,7 +281,8 @@ void print_dot(const std::string& file, const Resolution& res) {
   for (const auto& e : res.edges) out(fmt::format("  n{} -> n{};\n", e.from, e.to));
   for (size_t i = 1; i < res.objects.size(); ++i) {
     const LoadedObject& o = res.objects[i];
-    if (o.found_by == FoundBy::not_found && o.requested_by) out(fmt::format("  n{} -> n{} [color=red];\n", *o.requested_by, i));
+    if (o.found_by == FoundBy::not_found && o.requested_by)
+      out(fmt::format("  n{} -> n{} [color=red];\n", *o.requested_by, i));
   }
   out("}\n");
 }

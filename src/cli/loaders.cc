@@ -1,5 +1,6 @@
 // `elfrun loaders`: the dynamic loaders this machine has, what each serves, and where it was found.
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -53,12 +54,13 @@ int run_loaders(const LoadersOptions& options) {
   for (const auto& l : loaders) {
     const auto& id = l.identity;
     std::string flavour = id.flavour == loader::Flavour::musl ? "musl" : "glibc";
-    out(fmt::format("{}  {}\n", styled(printable(l.path), Style::bold),
-                    styled(fmt::format("{} {}, {}-bit {}{}", flavour, id.version, l.elf_class == 2 ? 64 : 32,
-                                       l.abi.empty() ? elf::machine_name(l.machine) : l.abi,
-                                       id.has_argv0 ? ", takes --argv0" : ""),
-                           Style::cyan)));
-    if (!l.aliases.empty()) out(fmt::format("    also: {}\n", printable(fmt::format("{}", fmt::join(l.aliases, ", ")))));
+    out(fmt::format(
+        "{}  {}\n", styled(printable(l.path), Style::bold),
+        styled(fmt::format("{} {}, {}-bit {}{}", flavour, id.version, l.elf_class == 2 ? 64 : 32,
+                           l.abi.empty() ? elf::machine_name(l.machine) : l.abi, id.has_argv0 ? ", takes --argv0" : ""),
+               Style::cyan)));
+    if (!l.aliases.empty())
+      out(fmt::format("    also: {}\n", printable(fmt::format("{}", fmt::join(l.aliases, ", ")))));
     out(fmt::format("    libraries: {}\n", printable(fmt::format("{}", fmt::join(l.library_dirs, ":")))));
     if (!id.system_dirs.empty()) {
       out(fmt::format("    system dirs: {}\n", printable(fmt::format("{}", fmt::join(id.system_dirs, ":")))));

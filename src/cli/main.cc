@@ -5,8 +5,9 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"elfrun: runs any Linux ELF program whatever its class, machine or C library, and explains why one "
-               "won't run."};
+  CLI::App app{
+      "elfrun: runs any Linux ELF program whatever its class, machine or C library, and explains why one "
+      "won't run."};
   app.set_version_flag("--version", "elfrun " ELFRUN_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);

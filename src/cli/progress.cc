@@ -32,7 +32,9 @@ void write_stderr(std::string_view text) {
 }  // namespace
 
 Progress::Progress(std::string_view command, size_t total, bool enabled)
-    : command_(command), total_(total), active_(enabled && total > 1 && ::isatty(STDERR_FILENO) == 1),
+    : command_(command),
+      total_(total),
+      active_(enabled && total > 1 && ::isatty(STDERR_FILENO) == 1),
       start_(Clock::now()) {
   if (const char* after = std::getenv("ELFRUN_PROGRESS_AFTER_MS")) {
     char* end = nullptr;

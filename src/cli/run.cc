@@ -1,10 +1,10 @@
 // `elfrun run`: runs a program through whatever it needs — itself, a loader found on the machine, or qemu-user —
 // replacing elfrun with it (exec, no fork, no shell), with the environment untouched.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -80,8 +80,8 @@ int run_run(const RunOptions& options) {
   std::fflush(stdout);
   ::execve(plan.exec_path.c_str(), argv.data(), environ);
   int error = errno;
-  print_error(plan.exec_path, std::strerror(error) + std::string("; `elfrun why ") + request.program +
-                                  "` explains what is wrong");
+  print_error(plan.exec_path,
+              std::strerror(error) + std::string("; `elfrun why ") + request.program + "` explains what is wrong");
   return error == ENOENT ? 127 : 126;
 }
 

@@ -119,10 +119,10 @@ struct Notes {
   };
   std::optional<AbiTag> abi_tag;
   std::optional<std::vector<uint8_t>> build_id;
-  std::optional<uint32_t> x86_isa_needed;   // GNU_PROPERTY_X86_ISA_1_NEEDED bits (baseline, v2, v3, v4)
-  std::optional<uint32_t> x86_isa_used;     // GNU_PROPERTY_X86_ISA_1_USED
-  std::optional<uint32_t> x86_features;     // GNU_PROPERTY_X86_FEATURE_1_AND (IBT, SHSTK)
-  std::optional<uint32_t> aarch64_features; // GNU_PROPERTY_AARCH64_FEATURE_1_AND (BTI, PAC)
+  std::optional<uint32_t> x86_isa_needed;    // GNU_PROPERTY_X86_ISA_1_NEEDED bits (baseline, v2, v3, v4)
+  std::optional<uint32_t> x86_isa_used;      // GNU_PROPERTY_X86_ISA_1_USED
+  std::optional<uint32_t> x86_features;      // GNU_PROPERTY_X86_FEATURE_1_AND (IBT, SHSTK)
+  std::optional<uint32_t> aarch64_features;  // GNU_PROPERTY_AARCH64_FEATURE_1_AND (BTI, PAC)
   std::optional<std::string> gnu_gold_version;
   std::optional<std::string> go_build_id;
 };
@@ -135,13 +135,13 @@ struct ElfObject {
   std::optional<std::string> interpreter;  // PT_INTERP
   std::optional<DynamicInfo> dynamic;      // PT_DYNAMIC
   Notes notes;
-  std::vector<SectionHeader> sections;     // empty when the file has none
+  std::vector<SectionHeader> sections;  // empty when the file has none
   // The section names section (.shstrtab) that the sections' names point into: one copy, shared by the copies of
   // the object, instead of a string per section (elfrun info reads the sections of thousands of files).
   std::shared_ptr<const std::string> section_names;
-  bool has_symtab = false;                 // a SHT_SYMTAB section: "not stripped"
-  bool has_debug_info = false;             // a .debug_info section
-  std::optional<std::string> debuglink;    // .gnu_debuglink file name
+  bool has_symtab = false;               // a SHT_SYMTAB section: "not stripped"
+  bool has_debug_info = false;           // a .debug_info section
+  std::optional<std::string> debuglink;  // .gnu_debuglink file name
   // Problems in parts the kernel and the loader never read (section headers): reported, not fatal.
   std::vector<std::string> warnings;
 

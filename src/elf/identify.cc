@@ -153,10 +153,9 @@ InterpreterCheck check_interpreter(const ElfObject& program, const PathProbe& pr
   }
   if (probe.elf_class != program.ident.elf_class || probe.byte_order != program.byte_order() ||
       probe.machine != program.header.machine) {
-    check.problem = fmt::format("is a {} file; the program is {}",
-                                describe_architecture(probe.elf_class, probe.byte_order, probe.machine),
-                                describe_architecture(program.ident.elf_class, program.byte_order(),
-                                                      program.header.machine));
+    check.problem = fmt::format(
+        "is a {} file; the program is {}", describe_architecture(probe.elf_class, probe.byte_order, probe.machine),
+        describe_architecture(program.ident.elf_class, program.byte_order(), program.header.machine));
   } else if (probe.type != ET_DYN && probe.type != ET_EXEC) {
     check.problem = fmt::format("is a {} file, not a loader", type_name(probe.type));
   } else if (probe.has_interpreter) {

@@ -120,8 +120,7 @@ class DynamicStrings {
   // "DT_STRSZ 0x1b", or what bounds the string table when the file has no DT_STRSZ.
   std::string end_text() const {
     if (sized_) return fmt::format("DT_STRSZ {}", hex(table_.size()));
-    return fmt::format("the end of its PT_LOAD segment's file contents, {} bytes from DT_STRTAB",
-                       hex(table_.size()));
+    return fmt::format("the end of its PT_LOAD segment's file contents, {} bytes from DT_STRTAB", hex(table_.size()));
   }
 
   SourceRange table_;

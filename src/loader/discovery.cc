@@ -3,10 +3,10 @@
 
 #include <dirent.h>
 #include <elf.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fnmatch.h>
 #include <map>
 
 #include "elf/elf_object.h"
@@ -148,8 +148,8 @@ std::vector<DiscoveredLoader> search_loaders(const DiscoveryOptions& options,
       if (!loader.root.empty() && loader.root != "/") {
         for (const std::string& system_dir : loader.identity.system_dirs) {
           std::string dir = loader.root + system_dir;
-          if (is_directory(dir) && std::find(loader.library_dirs.begin(), loader.library_dirs.end(), dir) ==
-                                       loader.library_dirs.end()) {
+          if (is_directory(dir) &&
+              std::find(loader.library_dirs.begin(), loader.library_dirs.end(), dir) == loader.library_dirs.end()) {
             loader.library_dirs.push_back(dir);
           }
         }
@@ -170,7 +170,8 @@ std::vector<DiscoveredLoader> search_loaders(const DiscoveryOptions& options,
       if (looks_like_loader_name(name)) consider(dir + "/" + name, source, {});
     }
   };
-  for (const auto& configured : options.configured) consider(configured.path, configured.source, configured.library_dirs);
+  for (const auto& configured : options.configured)
+    consider(configured.path, configured.source, configured.library_dirs);
   for (const auto& [root, source] : options.configured_roots) {
     for (const char* lib : {"/lib", "/lib64", "/lib32", "/libx32", "/usr/lib", "/usr/lib64"}) scan(root + lib, source);
   }

@@ -24,12 +24,12 @@ struct DiscoveredLoader {
   uint8_t elf_class = 0;
   uint8_t data = 0;
   uint32_t flags = 0;
-  std::string abi;                         // MachineFacts::abi ("x86-64", "i386", "aarch64"...)
-  std::string root;                        // the root layout it sits in ("/", "/usr/aarch64-linux-gnu"), or ""
-  std::vector<std::string> library_dirs;   // where its libraries are: its own directory, its root's system dirs
-  std::string source;                      // "standard place", "--search DIR", "config FILE"
+  std::string abi;                        // MachineFacts::abi ("x86-64", "i386", "aarch64"...)
+  std::string root;                       // the root layout it sits in ("/", "/usr/aarch64-linux-gnu"), or ""
+  std::vector<std::string> library_dirs;  // where its libraries are: its own directory, its root's system dirs
+  std::string source;                     // "standard place", "--search DIR", "config FILE"
   FileId id;
-  bool identity_from_cache = false;        // the identity came from the IdentityCache, not from its bytes
+  bool identity_from_cache = false;  // the identity came from the IdentityCache, not from its bytes
 };
 
 // What a file with a loader's name is, from its header (or the cache), before it is identified.
@@ -49,7 +49,7 @@ struct DiscoveryOptions {
     std::vector<std::string> library_dirs;
     std::string source;
   };
-  std::vector<ConfiguredLoader> configured;    // loaders named in the configuration
+  std::vector<ConfiguredLoader> configured;                           // loaders named in the configuration
   std::vector<std::pair<std::string, std::string>> configured_roots;  // (root, source)
   // When set, a file with a loader's name is identified (the costly part: its strings are read) only when this
   // accepts its path and header: `run` asks only for loaders that could serve its program.

@@ -33,8 +33,8 @@ std::string_view search_source_name(SearchSource source) {
 }
 
 bool Resolution::has_missing() const {
-  return fatal_error.has_value() ||
-         std::any_of(objects.begin(), objects.end(), [](const LoadedObject& o) { return o.found_by == FoundBy::not_found; });
+  return fatal_error.has_value() || std::any_of(objects.begin(), objects.end(),
+                                                [](const LoadedObject& o) { return o.found_by == FoundBy::not_found; });
 }
 
 struct Resolver::Impl {

@@ -86,8 +86,7 @@ const loader::IdentityCache& cache_of(const loader::DiscoveryOptions& discovery)
 // the exec gives that loader too (qemu-user -L ROOT likewise looks in the root first).
 std::optional<std::vector<std::string>> library_dirs_under(const std::string& program, const std::string& root,
                                                            const std::string& loader_inside,
-                                                           std::vector<std::string> extra_dirs,
-                                                           bool inhibit_cache,
+                                                           std::vector<std::string> extra_dirs, bool inhibit_cache,
                                                            const loader::LoaderIdentity* known_identity,
                                                            const loader::IdentityCache& cache,
                                                            std::vector<std::string>& reasons) {
@@ -304,9 +303,9 @@ RunPlan plan_run(const RunRequest& request) {
           return hand_to_kernel("the kernel runs this machine through " + entry + ": run as it is");
         }
         plan.reasons.push_back(entry + " takes it, but " +
-                               (interpreter_there ? "its loader " + *object->interpreter +
-                                                        " is not where that qemu looks for it"
-                                                  : handler->interpreter + " is missing") +
+                               (interpreter_there
+                                    ? "its loader " + *object->interpreter + " is not where that qemu looks for it"
+                                    : handler->interpreter + " is missing") +
                                ": through " + qemu + " instead");
       }
     }
@@ -314,8 +313,8 @@ RunPlan plan_run(const RunRequest& request) {
     if (!qemu_path) {
       plan.refusal_status = 127;
       plan.refusal = program + ": this kernel cannot run " +
-                     (facts ? std::string(facts->abi) : std::string("this machine")) +
-                     " programs and " + (qemu.empty() ? std::string("no qemu-user") : qemu) +
+                     (facts ? std::string(facts->abi) : std::string("this machine")) + " programs and " +
+                     (qemu.empty() ? std::string("no qemu-user") : qemu) +
                      " is not installed: install the qemu-user package";
       return plan;
     }
@@ -330,7 +329,8 @@ RunPlan plan_run(const RunRequest& request) {
           return false;
         }
         if (!library_dirs_under(program, loader.root, *object->interpreter, {}, false, &loader.identity, cache,
-                                plan.reasons)) return false;
+                                plan.reasons))
+          return false;
         root = loader.root;
         return true;
       });
@@ -346,7 +346,8 @@ RunPlan plan_run(const RunRequest& request) {
     return plan;
   }
 
-  if (!object->interpreter && !request.loader && !request.root) return hand_to_kernel("statically linked: run as it is");
+  if (!object->interpreter && !request.loader && !request.root)
+    return hand_to_kernel("statically linked: run as it is");
 
   bool setuid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
   // Would it run as it is? Its interpreter exists and fits (checked first: it is cheap), and every library resolves.
@@ -362,8 +363,9 @@ RunPlan plan_run(const RunRequest& request) {
   }
   if (setuid && !request.allow_setuid) {
     plan.refusal_status = 126;
-    plan.refusal = program + " is setuid or setgid: run through a loader it would lose its privileges (the kernel "
-                             "grants them only to a program it starts itself); --allow-setuid runs it anyway";
+    plan.refusal = program +
+                   " is setuid or setgid: run through a loader it would lose its privileges (the kernel "
+                   "grants them only to a program it starts itself); --allow-setuid runs it anyway";
     return plan;
   }
 
@@ -381,7 +383,8 @@ RunPlan plan_run(const RunRequest& request) {
   // The host's own loader for this program (the file at its PT_INTERP, or at the machine's usual PT_INTERP) reads
   // the host's ld.so.cache rightly; any other must be given --inhibit-cache, which only glibc's loader knows.
   auto same_file = [](const std::string& a, const std::string& b) {
-    struct stat sa {}, sb {};
+    struct stat sa {
+    }, sb{};
     return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
            sa.st_ino == sb.st_ino;
   };
@@ -397,8 +400,8 @@ RunPlan plan_run(const RunRequest& request) {
     bool inhibit_cache = !own && identity.has_inhibit_cache;
     // Under --root the resolver sees the root as /: the loader by its inside name, the program by its host path.
     std::string loader_inside = root == "/" ? loader_path : loader_path.substr(root.size());
-    auto found_dirs = library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity, cache,
-                                         plan.reasons);
+    auto found_dirs =
+        library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity, cache, plan.reasons);
     if (!found_dirs) {
       tried.push_back(plan.reasons.back());
       return false;

@@ -13,8 +13,8 @@
 namespace elfrun::run {
 
 struct RunRequest {
-  std::string program;             // as the user typed it (looked up through PATH when it has no '/')
-  std::vector<std::string> args;   // the program's arguments
+  std::string program;            // as the user typed it (looked up through PATH when it has no '/')
+  std::vector<std::string> args;  // the program's arguments
   std::optional<std::string> root;
   std::optional<std::string> loader;
   std::optional<std::string> library_path;
@@ -27,10 +27,10 @@ struct RunRequest {
 struct RunPlan {
   enum class Kind { direct, loader, qemu, refused };
   Kind kind = Kind::refused;
-  std::string exec_path;           // the file to execve
-  std::vector<std::string> argv;   // its argv, argv[0] first
-  int refusal_status = 0;          // 127 not found, 126 cannot be executed (shell conventions)
-  std::string refusal;             // what is wrong and what to do
+  std::string exec_path;             // the file to execve
+  std::vector<std::string> argv;     // its argv, argv[0] first
+  int refusal_status = 0;            // 127 not found, 126 cannot be executed (shell conventions)
+  std::string refusal;               // what is wrong and what to do
   std::vector<std::string> reasons;  // why this plan, for -v
 };
 

@@ -138,8 +138,8 @@ TEST_F(ByteSourceTest, LargeFileIsReadLazily) {
   ASSERT_TRUE(source) << source.error().message;
   EXPECT_EQ((*source)->size(), kSize);
   const std::pair<uint64_t, uint64_t> ranges[] = {
-      {0, 64},   {8190, 10},      {4095, 2},         {500000, 100}, {kSize - 10, 10},
-      {12, 300}, {100000, 300000}, {kSize - 4097, 4097}, {0, 64},       {500001, 50},
+      {0, 64},          {8190, 10},           {4095, 2}, {500000, 100}, {kSize - 10, 10}, {12, 300},
+      {100000, 300000}, {kSize - 4097, 4097}, {0, 64},   {500001, 50},
   };
   for (auto [offset, length] : ranges) EXPECT_TRUE(holds_pattern((*source)->bytes(offset, length), offset, length));
   EXPECT_TRUE(holds_pattern((*source)->whole(), 0, kSize));
@@ -181,9 +181,14 @@ TEST_F(ByteSourceTest, FileThatShrinks) {
 // parsing the whole file from memory gives. Over real files of the system, small and large.
 TEST(ByteSourceLazyParse, SameObjectAsFromMemory) {
   const char* candidates[] = {
-      "/usr/bin/bash", "/usr/bin/cmake", "/usr/lib/x86_64-linux-gnu/libc.so.6",
-      "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
-      "/usr/lib/gcc/x86_64-linux-gnu/12/cc1plus", "/lib64/ld-linux-x86-64.so.2", "/usr/bin/ls",
+      "/usr/bin/bash",
+      "/usr/bin/cmake",
+      "/usr/lib/x86_64-linux-gnu/libc.so.6",
+      "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+      "/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
+      "/usr/lib/gcc/x86_64-linux-gnu/12/cc1plus",
+      "/lib64/ld-linux-x86-64.so.2",
+      "/usr/bin/ls",
   };
   int compared = 0;
   for (const char* path : candidates) {
