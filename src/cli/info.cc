@@ -440,7 +440,7 @@ Runner add_info_command(CLI::App& app) {
   };
   auto options = std::make_shared<Options>();
   CLI::App* command =
-      app.add_subcommand("info", "What each file is, as the kernel and the loader see it (never runs it)");
+      app.add_subcommand("info", "What each file is, as the kernel and the loader see it (never runs it).");
   command->add_flag("--json", options->json, "One JSON array, an object per FILE");
   command->add_option("FILE", options->files, "ELF files, scripts, anything")->required();
   return [options]() {
