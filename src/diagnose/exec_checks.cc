@@ -13,6 +13,7 @@
 #include "diagnose/walk.h"
 #include "elf/identify.h"
 #include "run/plan.h"
+#include "util/text.h"
 
 namespace elfrun::diagnose {
 
@@ -39,13 +40,7 @@ std::string mode_text(mode_t mode) {
 
 // A bare program name looked up in PATH, as a shell does before execve (inside the root under --root).
 std::optional<std::string> lookup_in_path(Walk& walk, const std::string& name, std::vector<std::string>& tried) {
-  const char* path = std::getenv("PATH");
-  std::string list = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(':', start);
-    if (end == std::string::npos) end = list.size();
-    std::string dir = list.substr(start, end - start);
+  for (const std::string& dir : util::path_directories()) {
     std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     tried.push_back(candidate);
     if (auto real = walk.real_host_path(candidate)) {
@@ -54,7 +49,6 @@ std::optional<std::string> lookup_in_path(Walk& walk, const std::string& name, s
         return candidate;
       }
     }
-    start = end + 1;
   }
   return std::nullopt;
 }

@@ -11,6 +11,7 @@
 #include "diagnose/walk.h"
 #include "elf/identify.h"
 #include "run/plan.h"
+#include "util/text.h"
 
 namespace elfrun::diagnose {
 
@@ -56,18 +57,10 @@ bool on_debian(Walk& walk) { return walk.real_host_path("/etc/debian_version").h
 // The same program name somewhere in PATH (inside the root), for "#!/usr/local/bin/python3" when only
 // /usr/bin/python3 exists.
 std::optional<std::string> same_name_in_path(Walk& walk, const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string list = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(':', start);
-    if (end == std::string::npos) end = list.size();
-    std::string dir = list.substr(start, end - start);
-    if (!dir.empty()) {
-      std::string candidate = dir + "/" + name;
-      if (auto real = walk.real_host_path(candidate); real && ::access(real->c_str(), X_OK) == 0) return candidate;
-    }
-    start = end + 1;
+  for (const std::string& dir : util::path_directories()) {
+    if (dir.empty()) continue;
+    std::string candidate = dir + "/" + name;
+    if (auto real = walk.real_host_path(candidate); real && ::access(real->c_str(), X_OK) == 0) return candidate;
   }
   return std::nullopt;
 }

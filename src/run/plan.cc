@@ -188,16 +188,9 @@ void visit_candidate_loaders(const loader::DiscoveryOptions& discovery, const el
 }  // namespace
 
 std::optional<std::string> find_in_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string list = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(':', start);
-    if (end == std::string::npos) end = list.size();
-    std::string dir = list.substr(start, end - start);
+  for (const std::string& dir : util::path_directories()) {
     std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     if (is_executable_file(candidate)) return candidate;
-    start = end + 1;
   }
   return std::nullopt;
 }

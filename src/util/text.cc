@@ -17,6 +17,20 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
+std::vector<std::string> path_directories() {
+  const char* path = std::getenv("PATH");
+  std::string_view list = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::vector<std::string> directories;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(':', start);
+    if (end == std::string_view::npos) end = list.size();
+    directories.emplace_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  return directories;
+}
+
 std::string real_path(const std::string& path) {
   char* real = ::realpath(path.c_str(), nullptr);
   if (real == nullptr) return path;

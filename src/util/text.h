@@ -1,5 +1,5 @@
 // Small helpers on text and paths that several parts of the library need: the lines of a kernel or config file,
-// and a path with its symlinks resolved.
+// the directories of $PATH, and a path with its symlinks resolved.
 #pragma once
 
 #include <string>
@@ -10,6 +10,10 @@ namespace elfrun::util {
 
 // The lines of `text`, without their '\n'; a last line without one counts, an empty text has none.
 std::vector<std::string_view> split_lines(std::string_view text);
+
+// The directories of $PATH in order, as a shell searches them (its default when PATH is unset); an empty entry
+// is kept as "" (a shell reads it as the working directory).
+std::vector<std::string> path_directories();
 
 // realpath(3) of `path`, or `path` itself when it cannot be resolved (missing, a loop, no permission).
 std::string real_path(const std::string& path);

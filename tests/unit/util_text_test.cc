@@ -1,0 +1,60 @@
+// util/text: the lines of a text, the directories of $PATH, realpath with a fallback.
+#include "util/text.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+namespace {
+
+using elfrun::util::path_directories;
+using elfrun::util::real_path;
+using elfrun::util::split_lines;
+
+// Sets PATH (or unsets it for nullopt) for one test and restores it after.
+class ScopedPath {
+ public:
+  explicit ScopedPath(std::optional<std::string> value) {
+    if (const char* old = std::getenv("PATH")) old_ = old;
+    if (value) {
+      ::setenv("PATH", value->c_str(), 1);
+    } else {
+      ::unsetenv("PATH");
+    }
+  }
+  ~ScopedPath() {
+    if (old_) {
+      ::setenv("PATH", old_->c_str(), 1);
+    } else {
+      ::unsetenv("PATH");
+    }
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+TEST(UtilText, SplitLines) {
+  EXPECT_TRUE(split_lines("").empty());
+  EXPECT_EQ(split_lines("a\nb"), (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_EQ(split_lines("a\n\nb\n"), (std::vector<std::string_view>{"a", "", "b"}));
+}
+
+TEST(UtilText, PathDirectoriesKeepEmptyEntries) {
+  ScopedPath path(std::string("/usr/bin::/bin:"));
+  EXPECT_EQ(path_directories(), (std::vector<std::string>{"/usr/bin", "", "/bin", ""}));
+}
+
+TEST(UtilText, PathDirectoriesDefaultWhenUnset) {
+  ScopedPath path(std::nullopt);
+  EXPECT_EQ(path_directories(), (std::vector<std::string>{"/usr/local/bin", "/usr/bin", "/bin"}));
+}
+
+TEST(UtilText, RealPathFallsBackToTheGivenPath) {
+  EXPECT_EQ(real_path("/nonexistent/elfrun-test"), "/nonexistent/elfrun-test");
+  EXPECT_EQ(real_path("/"), "/");
+}
+
+}  // namespace
