@@ -1,11 +1,11 @@
 // util/text: the lines of a text, the directories of $PATH, realpath with a fallback.
-#include "util/text.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <optional>
 #include <string>
+
+#include "util/text.h"
 
 namespace {
 
