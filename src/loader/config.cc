@@ -8,11 +8,17 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include "util/access_log.h"
+
 namespace elfrun::loader {
 
 Expected<void> read_config_file(const std::string& path, DiscoveryOptions& options) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return {};
+  if (::stat(path.c_str(), &st) != 0) {
+    util::watch_stat(path, nullptr, errno);
+    return {};
+  }
+  util::watch_stat(path, &st, 0);
   toml::parse_result result = toml::parse_file(path);
   if (!result) {
     const auto& error = result.error();
@@ -50,9 +56,9 @@ Expected<DiscoveryOptions> read_configuration() {
   DiscoveryOptions options;
   if (auto r = read_config_file("/etc/elfrun/config.toml", options); !r) return r.error();
   std::string user_dir;
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
+  if (const char* xdg = util::watched_getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
     user_dir = xdg;
-  } else if (const char* home = std::getenv("HOME"); home && *home) {
+  } else if (const char* home = util::watched_getenv("HOME"); home && *home) {
     user_dir = std::string(home) + "/.config";
   }
   if (!user_dir.empty()) {

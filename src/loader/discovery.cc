@@ -11,6 +11,7 @@
 
 #include "elf/elf_object.h"
 #include "loader/machine_facts.h"
+#include "util/access_log.h"
 
 namespace elfrun::loader {
 
@@ -18,6 +19,7 @@ namespace {
 
 std::vector<std::string> list_directory(const std::string& dir) {
   std::vector<std::string> names;
+  util::watch_path(dir);  // a directory's mtime and ctime move when an entry is added, removed or renamed
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return names;
   while (dirent* entry = ::readdir(d)) {
@@ -31,7 +33,9 @@ std::vector<std::string> list_directory(const std::string& dir) {
 
 bool is_directory(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  bool found = ::stat(path.c_str(), &st) == 0;
+  util::watch_stat(path, found ? &st : nullptr, errno);
+  return found && S_ISDIR(st.st_mode);
 }
 
 std::string parent_of(const std::string& path) {

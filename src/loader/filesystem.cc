@@ -11,6 +11,8 @@
 #include <climits>
 #include <vector>
 
+#include "util/access_log.h"
+
 namespace elfrun::loader {
 
 namespace {
@@ -109,6 +111,8 @@ RootedFs::RootedFs(std::string root) {
   }
   root_ = std::move(root);
   is_host_ = false;
+  // Inside another root symlinks resolve in the root, which a stat of the host path cannot check.
+  util::watch_unwatchable("files read inside another root");
   cwd_ = "/";
   root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
@@ -161,7 +165,9 @@ OpenedFile describe_opened(int fd, const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     result.error = errno;
+    util::watch_stat(path, nullptr, result.error);
   } else {
+    util::watch_stat(path, &st, 0);
     result.id = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
     result.size = static_cast<uint64_t>(st.st_size);
     if (S_ISDIR(st.st_mode)) {
@@ -194,6 +200,7 @@ const OpenedFile& RootedFs::open(const std::string& path) {
   int fd = open_fd(path, kOpenFlags);
   if (fd < 0) {
     result.error = errno;
+    util::watch_stat(path, nullptr, result.error);
   } else {
     result = describe_opened(fd, path);
   }
@@ -207,6 +214,7 @@ const OpenedFile& RootedFs::open_host(const std::string& host_path) {
   int fd = ::open(host_path.c_str(), kOpenFlags);
   if (fd < 0) {
     result.error = errno;
+    util::watch_stat(host_path, nullptr, result.error);
   } else {
     result = describe_opened(fd, host_path);
   }
@@ -214,6 +222,7 @@ const OpenedFile& RootedFs::open_host(const std::string& host_path) {
 }
 
 bool RootedFs::is_directory(const std::string& path) {
+  if (is_host_) util::watch_path(path);
   int fd = open_fd(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
   ::close(fd);

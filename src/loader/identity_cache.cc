@@ -17,12 +17,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstdlib>
-#include <ctime>
 #include <vector>
 
 #include "elf/identify.h"
+#include "util/access_log.h"
 
 namespace elfrun::loader {
 
@@ -30,134 +29,27 @@ namespace {
 
 constexpr std::string_view kMagic = "elfrun-loader-facts 1";
 
-void append_number(std::string& out, int64_t value) {
-  out += ' ';
-  out += std::to_string(value);
-}
+using util::entry_text::append_number;
+using util::entry_text::append_string;
+using util::entry_text::flag;
+using util::entry_text::lines_of;
+using util::entry_text::number;
+using util::entry_text::stamp_field;
+using util::entry_text::string_field;
+using util::entry_text::words_of;
 
 void append_stamp(std::string& out, std::string_view name, const FileStamp& stamp) {
   out += name;
-  for (int64_t value :
-       {static_cast<int64_t>(stamp.device), static_cast<int64_t>(stamp.inode), static_cast<int64_t>(stamp.size),
-        stamp.mtime_sec, stamp.mtime_nsec, stamp.ctime_sec, stamp.ctime_nsec}) {
-    append_number(out, value);
-  }
+  util::entry_text::append_stamp(out, stamp);
   out += '\n';
-}
-
-void append_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += " =";
-  for (unsigned char c : text) {
-    if (c > ' ' && c < 0x7f && c != '%') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-}
-
-// The words of one line, split at single blanks (the format never writes two).
-std::vector<std::string_view> words_of(std::string_view line) {
-  std::vector<std::string_view> words;
-  size_t start = 0;
-  while (start <= line.size()) {
-    size_t end = line.find(' ', start);
-    if (end == std::string_view::npos) end = line.size();
-    words.push_back(line.substr(start, end - start));
-    start = end + 1;
-  }
-  return words;
-}
-
-std::optional<int64_t> number(std::string_view word) {
-  int64_t value = 0;
-  auto result = std::from_chars(word.data(), word.data() + word.size(), value);
-  if (result.ec != std::errc() || result.ptr != word.data() + word.size()) return std::nullopt;
-  return value;
-}
-
-std::optional<bool> flag(std::string_view word) {
-  if (word == "0") return false;
-  if (word == "1") return true;
-  return std::nullopt;
-}
-
-std::optional<std::string> string_field(std::string_view word) {
-  if (word.empty() || word[0] != '=') return std::nullopt;
-  std::string text;
-  for (size_t i = 1; i < word.size(); ++i) {
-    if (word[i] != '%') {
-      text += word[i];
-      continue;
-    }
-    if (i + 2 >= word.size()) return std::nullopt;
-    unsigned value = 0;
-    auto result = std::from_chars(word.data() + i + 1, word.data() + i + 3, value, 16);
-    if (result.ec != std::errc() || result.ptr != word.data() + i + 3) return std::nullopt;
-    text += static_cast<char>(value);
-    i += 2;
-  }
-  return text;
 }
 
 std::optional<FileStamp> parse_stamp(const std::vector<std::string_view>& words) {
   if (words.size() != 8) return std::nullopt;
-  int64_t values[7];
-  for (size_t i = 0; i < 7; ++i) {
-    auto value = number(words[i + 1]);
-    if (!value) return std::nullopt;
-    values[i] = *value;
-  }
-  return FileStamp{static_cast<uint64_t>(values[0]),
-                   static_cast<uint64_t>(values[1]),
-                   static_cast<uint64_t>(values[2]),
-                   values[3],
-                   values[4],
-                   values[5],
-                   values[6]};
+  return stamp_field(words, 1);
 }
-
-// The elfrun binary that runs: an entry written by another build may hold another identification of the same bytes.
-std::optional<FileStamp> tool_stamp() {
-  struct stat st {};
-  if (::stat("/proc/self/exe", &st) != 0) return std::nullopt;
-  return stamp_of(st);
-}
-
-// Reads a small file whole through a descriptor it checks is ours (a cache another user planted is not trusted).
-std::optional<std::string> read_own_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return std::nullopt;
-  struct stat st {};
-  std::optional<std::string> text;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && st.st_size < 65536) {
-    std::string buffer(static_cast<size_t>(st.st_size), '\0');
-    size_t done = 0;
-    while (done < buffer.size()) {
-      ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    if (done == buffer.size()) text = std::move(buffer);
-  }
-  ::close(fd);
-  return text;
-}
-
-bool make_directory(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }
 
 }  // namespace
-
-FileStamp stamp_of(const struct stat& st) {
-  return FileStamp{static_cast<uint64_t>(st.st_dev),         static_cast<uint64_t>(st.st_ino),
-                   static_cast<uint64_t>(st.st_size),        static_cast<int64_t>(st.st_mtim.tv_sec),
-                   static_cast<int64_t>(st.st_mtim.tv_nsec), static_cast<int64_t>(st.st_ctim.tv_sec),
-                   static_cast<int64_t>(st.st_ctim.tv_nsec)};
-}
 
 LoaderFileFacts header_facts(const elf::ElfObject& object) {
   LoaderFileFacts facts;
@@ -210,14 +102,9 @@ std::string format_loader_facts(const FileStamp& file, const FileStamp& tool, co
 }
 
 std::optional<LoaderFileFacts> parse_loader_facts(std::string_view text, const FileStamp& file, const FileStamp& tool) {
-  std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) return std::nullopt;  // every line ends with '\n', the last one too
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
+  auto all_lines = lines_of(text);  // every line ends with '\n', the last one too
+  if (!all_lines) return std::nullopt;
+  const std::vector<std::string_view>& lines = *all_lines;
   if (lines.size() < 5 || lines[0] != kMagic || lines.back() != "end") return std::nullopt;
   auto tool_words = words_of(lines[1]);
   auto file_words = words_of(lines[2]);
@@ -277,24 +164,11 @@ std::optional<LoaderFileFacts> parse_loader_facts(std::string_view text, const F
   return facts;
 }
 
-IdentityCache IdentityCache::for_user() {
-  const char* off = std::getenv("ELFRUN_NO_CACHE");
-  if (off != nullptr && *off != '\0') return IdentityCache("");
-  std::string base;
-  // XDG Base Directory: $XDG_CACHE_HOME when it is an absolute path, else $HOME/.cache.
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') {
-    base = xdg;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
-    base = std::string(home) + "/.cache";
-  } else {
-    return IdentityCache("");
-  }
-  return IdentityCache(base + "/elfrun/loaders");
-}
+IdentityCache IdentityCache::for_user() { return IdentityCache(util::user_cache_directory("loaders")); }
 
 IdentityCache::IdentityCache(std::string directory) : directory_(std::move(directory)) {
   if (directory_.empty()) return;
-  auto tool = tool_stamp();
+  auto tool = util::running_binary_stamp();
   if (!tool) {
     directory_.clear();
     return;
@@ -302,51 +176,33 @@ IdentityCache::IdentityCache(std::string directory) : directory_(std::move(direc
   tool_ = *tool;
 }
 
-std::string IdentityCache::path_of(const FileStamp& file) const {
-  return directory_ + "/" + std::to_string(file.device) + "-" + std::to_string(file.inode);
+std::string IdentityCache::name_of(const FileStamp& file) const {
+  return std::to_string(file.device) + "-" + std::to_string(file.inode);
 }
 
 std::optional<LoaderFileFacts> IdentityCache::load(const FileStamp& file) const {
   if (!enabled()) return std::nullopt;
-  auto text = read_own_file(path_of(file));
+  auto text = util::read_own_file(directory_ + "/" + name_of(file));
   if (!text) return std::nullopt;
   return parse_loader_facts(*text, file, tool_);
 }
 
 void IdentityCache::store(const FileStamp& file, const LoaderFileFacts& facts) const {
   if (!enabled()) return;
-  // A file changed within the last two seconds may change again within the same timestamp tick (file systems stamp
-  // with a coarse clock), so its stamp does not yet pin its bytes down: not cached until it has settled (git's
-  // "racily clean" rule).
-  struct timespec now {};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  if (now.tv_sec - std::max(file.mtime_sec, file.ctime_sec) < 2) return;
-  // mkdir -p, each level private to the user.
-  for (size_t slash = directory_.find('/', 1); slash != std::string::npos; slash = directory_.find('/', slash + 1)) {
-    make_directory(directory_.substr(0, slash));
-  }
-  if (!make_directory(directory_)) return;
-  std::string path = path_of(file);
-  std::string temporary = path + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return;
-  std::string text = format_loader_facts(file, tool_, facts);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  bool written = ::close(fd) == 0 && done == text.size();
-  if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) ::unlink(temporary.c_str());
+  if (!util::settled(file)) return;
+  util::write_file_atomically(directory_, name_of(file), format_loader_facts(file, tool_, facts));
 }
 
 std::unique_ptr<LoaderFile> LoaderFile::open(const std::string& path, const IdentityCache& cache) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) return nullptr;
+  if (fd < 0) {
+    util::watch_stat(path, nullptr, errno);
+    return nullptr;
+  }
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  bool described = ::fstat(fd, &st) == 0;
+  util::watch_stat(path, described ? &st : nullptr, errno);
+  if (!described || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return nullptr;
   }

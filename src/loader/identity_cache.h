@@ -18,16 +18,12 @@
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
 #include "loader/loader_identity.h"
+#include "util/cache_file.h"
 
 namespace elfrun::loader {
 
-// What identifies a file's bytes without reading them.
-struct FileStamp {
-  uint64_t device = 0, inode = 0, size = 0;
-  int64_t mtime_sec = 0, mtime_nsec = 0, ctime_sec = 0, ctime_nsec = 0;
-  bool operator==(const FileStamp&) const = default;
-};
-FileStamp stamp_of(const struct stat& st);
+using util::FileStamp;
+using util::stamp_of;
 
 // What discovery and `run` need to know about a file with a loader's name: its header, and once identified, what
 // loader it is.
@@ -65,7 +61,7 @@ class IdentityCache {
   void store(const FileStamp& file, const LoaderFileFacts& facts) const;
 
  private:
-  std::string path_of(const FileStamp& file) const;
+  std::string name_of(const FileStamp& file) const;
   std::string directory_;
   FileStamp tool_;
 };

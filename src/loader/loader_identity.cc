@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "loader/machine_facts.h"
+#include "util/access_log.h"
 
 namespace elfrun::loader {
 
@@ -382,6 +383,7 @@ std::vector<std::string> musl_system_dirs(const LoaderIdentity& identity, const 
   bool from_file = false;
   if (!file.empty()) {
     std::string on_disk = root.empty() || root == "/" ? file : root + file;
+    util::watch_path(on_disk);
     int fd = ::open(on_disk.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
       from_file = true;

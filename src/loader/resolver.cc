@@ -17,6 +17,7 @@
 #include "loader/musl_resolver.h"
 #include "loader/resolver_internal.h"
 #include "loader/search_path.h"
+#include "util/text.h"
 
 namespace elfrun::loader {
 
@@ -168,10 +169,8 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
     }
   }
   if (options_.program_origin_real_path && fs_.is_host()) {
-    if (char* real = ::realpath(inside.c_str(), nullptr)) {
-      context.program_origin = origin_of(real, "/");
-      std::free(real);
-    }
+    std::string real = util::real_path(inside);
+    if (real != inside || real.rfind('/', 0) == 0) context.program_origin = origin_of(real, "/");
   }
 
   if (res.loader.flavour == Flavour::musl) {

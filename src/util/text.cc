@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "util/access_log.h"
+
 namespace elfrun::util {
 
 std::vector<std::string_view> split_lines(std::string_view text) {
@@ -18,7 +20,7 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 }
 
 std::vector<std::string> path_directories() {
-  const char* path = std::getenv("PATH");
+  const char* path = watched_getenv("PATH");
   std::string_view list = path ? path : "/usr/local/bin:/usr/bin:/bin";
   std::vector<std::string> directories;
   size_t start = 0;
@@ -33,9 +35,9 @@ std::vector<std::string> path_directories() {
 
 std::string real_path(const std::string& path) {
   char* real = ::realpath(path.c_str(), nullptr);
-  if (real == nullptr) return path;
-  std::string result = real;
+  std::string result = real != nullptr ? real : path;
   std::free(real);
+  watch_real_path(path, result);
   return result;
 }
 

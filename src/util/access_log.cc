@@ -1,0 +1,136 @@
+// What an answer was made of: see access_log.h.
+#include "util/access_log.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "util/text.h"
+
+namespace elfrun::util {
+
+namespace {
+
+// Constant-initialised: valid before any static constructor has run.
+thread_local AccessLog* active_log = nullptr;
+
+Observation stat_observation(const std::string& path, const struct stat* st, int error) {
+  Observation observation;
+  observation.kind = Observation::Kind::stat;
+  observation.name = path;
+  if (st == nullptr) {
+    observation.error = error != 0 ? error : EIO;
+  } else {
+    observation.stamp = stamp_of(*st);
+    observation.mode = st->st_mode;
+  }
+  return observation;
+}
+
+}  // namespace
+
+Observation observe_stat(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return stat_observation(path, nullptr, errno);
+  return stat_observation(path, &st, 0);
+}
+
+Observation observe_access(const std::string& path) {
+  Observation observation;
+  observation.kind = Observation::Kind::access;
+  observation.name = path;
+  observation.error = ::access(path.c_str(), X_OK) == 0 ? 0 : errno;
+  return observation;
+}
+
+Observation observe_real_path(const std::string& path) {
+  Observation observation;
+  observation.kind = Observation::Kind::real_path;
+  observation.name = path;
+  observation.value = real_path(path);
+  return observation;
+}
+
+Observation observe_environment(const std::string& name) {
+  Observation observation;
+  observation.kind = Observation::Kind::environment;
+  observation.name = name;
+  if (const char* value = std::getenv(name.c_str())) observation.value = value;
+  return observation;
+}
+
+bool still_holds(const Observation& observation) {
+  switch (observation.kind) {
+    case Observation::Kind::stat: return observe_stat(observation.name) == observation;
+    case Observation::Kind::access: return observe_access(observation.name) == observation;
+    case Observation::Kind::real_path: return observe_real_path(observation.name) == observation;
+    case Observation::Kind::environment: return observe_environment(observation.name) == observation;
+  }
+  return false;
+}
+
+void AccessLog::record(Observation observation) {
+  // A path that is missing because a directory on it is missing is recorded as that directory missing, which
+  // implies it: the loader's probes of glibc-hwcaps/x86-64-v4/, tls/, x86_64/... subdirectories that do not exist
+  // come to one check each instead of one per library (stat follows symlinks, so a dangling symlink on the way counts
+  // as missing, and its target appearing fails the check as it should).
+  if (observation.kind == Observation::Kind::stat && observation.error == ENOENT && observation.name.size() > 1 &&
+      observation.name[0] == '/') {
+    for (;;) {
+      size_t slash = observation.name.rfind('/');
+      if (slash == 0 || slash == std::string::npos) break;
+      std::string parent = observation.name.substr(0, slash);
+      struct stat st {};
+      if (::stat(parent.c_str(), &st) == 0 || errno != ENOENT) break;
+      observation.name = std::move(parent);
+    }
+  }
+  bool known = std::any_of(observations_.begin(), observations_.end(), [&](const Observation& earlier) {
+    return earlier.kind == observation.kind && earlier.name == observation.name;
+  });
+  if (!known) observations_.push_back(std::move(observation));
+}
+
+void AccessLog::mark_unwatchable(std::string why) {
+  if (why_unwatchable_.empty()) why_unwatchable_ = std::move(why);
+}
+
+AccessLogScope::AccessLogScope(AccessLog& log) : previous_(active_log) { active_log = &log; }
+AccessLogScope::~AccessLogScope() { active_log = previous_; }
+
+AccessLog* active_access_log() { return active_log; }
+
+void watch_path(const std::string& path) {
+  if (active_log != nullptr) active_log->record(observe_stat(path));
+}
+
+void watch_stat(const std::string& path, const struct stat* st, int error) {
+  if (active_log != nullptr) active_log->record(stat_observation(path, st, error));
+}
+
+void watch_access(const std::string& path) {
+  if (active_log != nullptr) active_log->record(observe_access(path));
+}
+
+void watch_real_path(const std::string& path, const std::string& result) {
+  if (active_log == nullptr) return;
+  Observation observation;
+  observation.kind = Observation::Kind::real_path;
+  observation.name = path;
+  observation.value = result;
+  active_log->record(std::move(observation));
+}
+
+const char* watched_getenv(const char* name) {
+  const char* value = std::getenv(name);
+  if (active_log != nullptr) active_log->record(observe_environment(name));
+  return value;
+}
+
+void watch_unwatchable(const char* why) {
+  if (active_log != nullptr) active_log->mark_unwatchable(why);
+}
+
+}  // namespace elfrun::util
