@@ -21,6 +21,8 @@
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
+#include "run/script.h"
+#include "util/access_log.h"
 #include "util/text.h"
 
 namespace elfrun::run {
@@ -55,7 +57,11 @@ std::string dir_name(const std::string& path) {
 
 bool is_executable_file(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+  bool found = ::stat(path.c_str(), &st) == 0;
+  util::watch_stat(path, found ? &st : nullptr, errno);
+  if (!found || !S_ISREG(st.st_mode)) return false;
+  util::watch_access(path);
+  return ::access(path.c_str(), X_OK) == 0;
 }
 
 // True when the file at `path` is a parsable ELF file of the program's class, machine and ABI: a loader that can
@@ -219,7 +225,9 @@ std::string shell_quote(const std::vector<std::string>& argv) {
   return out;
 }
 
-RunPlan plan_run(const RunRequest& request) {
+RunPlan plan_run(const RunRequest& request) { return plan_run_after_env_hops(request, 0); }
+
+RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   RunPlan plan;
   const loader::IdentityCache& cache = cache_of(request.discovery);
   std::string program = request.program;
@@ -238,10 +246,13 @@ RunPlan plan_run(const RunRequest& request) {
   struct stat st {};
   if (::stat(program.c_str(), &st) != 0) {
     int error = errno;
+    util::watch_stat(program, nullptr, error);
     plan.refusal_status = error == ENOENT || error == ENOTDIR ? 127 : 126;
     plan.refusal = program + ": " + std::strerror(error);
     return plan;
   }
+  util::watch_stat(program, &st, 0);
+  util::watch_access(program);
   if (S_ISDIR(st.st_mode)) {
     plan.refusal_status = 126;
     plan.refusal = program + ": is a directory";
@@ -264,11 +275,18 @@ RunPlan plan_run(const RunRequest& request) {
   // Execute-only, or not a regular file: the kernel decides, as a shell would have it do.
   if (!source) return hand_to_kernel(source.error().message + ": handed to the kernel as it is");
   auto object = elf::parse_elf(**source);
-  // Not ELF (a script, or garbage): likewise.
-  if (!object) return hand_to_kernel("not an ELF file: handed to the kernel as it is");
+  if (!object) {
+    // A #! script: its interpreter goes through this same decision (run/script.cc).
+    auto head = (*source)->bytes_up_to(0, kShebangBufferSize);
+    if (head && head->as_string_view().substr(0, 2) == "#!") return plan_script(request, program, *head, env_hops);
+    // Anything else that is not ELF: likewise, the kernel decides.
+    return hand_to_kernel("not an ELF file: handed to the kernel as it is");
+  }
   const loader::MachineFacts* facts = loader::machine_facts(*object);
 
   if (!kernel_runs(object->header.machine)) {
+    // binfmt_misc handlers and qemu's view of roots are not files a stat can vouch for: such a plan is not cached.
+    util::watch_unwatchable("a machine the kernel runs only through binfmt_misc or qemu-user");
     std::string qemu = facts ? std::string(facts->qemu) : std::string();
     auto qemu_path = qemu.empty() ? std::nullopt : find_in_path(qemu);
     // A binfmt_misc handler that takes the program (Linux fs/binfmt_misc.c load_misc_binary: the first enabled entry
@@ -288,7 +306,7 @@ RunPlan plan_run(const RunRequest& request) {
         // else on the host itself. When none has it, qemu -L with the root that has it is the way that works.
         bool loader_there = !object->interpreter || is_executable_file(*object->interpreter);
         if (!loader_there && object->interpreter && qemu.rfind("qemu-", 0) == 0) {
-          const char* prefix = std::getenv("QEMU_LD_PREFIX");
+          const char* prefix = util::watched_getenv("QEMU_LD_PREFIX");
           loader_there = (prefix != nullptr && *prefix != '\0' && is_executable_file(prefix + *object->interpreter)) ||
                          is_executable_file("/etc/qemu-binfmt/" + qemu.substr(5) + *object->interpreter);
         }
@@ -376,6 +394,8 @@ RunPlan plan_run(const RunRequest& request) {
   // The host's own loader for this program (the file at its PT_INTERP, or at the machine's usual PT_INTERP) reads
   // the host's ld.so.cache rightly; any other must be given --inhibit-cache, which only glibc's loader knows.
   auto same_file = [](const std::string& a, const std::string& b) {
+    util::watch_path(a);
+    util::watch_path(b);
     struct stat sa {
     }, sb{};
     return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
