@@ -6,8 +6,9 @@
 #   LOADER ARGS... ./hello                   the hand-written command itself (what `elfrun run --print` prints)
 # on the host and, when it can (root, the cached i386 root of scripts/make-i386-root, an i386 elfrun), in the
 # reference case of SPEC.md: a copy (overlayfs) of the i386 root with a 64-bit glibc in /usr/x86_64-pc-linux-gnu/lib.
-# elfrun runs with the user's loader identity cache (${XDG_CACHE_HOME:-~/.cache}/elfrun/loaders), which the warm-up
-# runs fill: the timed runs are the everyday case of a loader already identified once.
+# elfrun runs with the user's caches (${XDG_CACHE_HOME:-~/.cache}/elfrun/: loader identities and run plans), which the
+# warm-up runs fill: the timed runs are the everyday case of a command run before, served by its cached plan
+# (src/run/plan_cache.h) once the files it depends on are two seconds old, as an installed program's are.
 # Prints markdown tables; see bench/README.md.
 #
 #   usage: bench/run.sh [ELFRUN...]     (default: $ELFRUN, then build/default/elfrun; build/static/elfrun too if it
@@ -149,6 +150,8 @@ bench_host() {
   mkdir -p "$dir"
   cp "$work/hello-built" "$dir/hello"
   patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 "$dir/hello"
+  # A plan made of files changed in the last two seconds is not cached (util::settled): let the new file settle.
+  sleep 2
   cd "$dir"
   read -r -a command <<<"$("$elfrun" run --print ./hello)"
   for check in "$elfrun run ./hello" "$work/wrapper ${command[*]}" "${command[*]}"; do
@@ -217,8 +220,8 @@ results=$(unshare --mount --propagation private bash -euo pipefail -c '
   cp "$work/hello-built" "$merged/bench/m64"
   cp "$elfrun" "$merged/usr/local/bin/elfrun"
   cp "$work/timer" "$work/wrapper" "$merged/bench/"
-  # elfrun caches loader identities (src/loader/identity_cache.h) but not for a file changed in the last two
-  # seconds: let the freshly copied loader settle, as an installed one has, so the warm-up fills the cache.
+  # elfrun caches loader identities and run plans, but nothing made of a file changed in the last two seconds:
+  # let the freshly copied files settle, as installed ones have, so that the warm-up fills the caches.
   sleep 2
   command=$(chroot "$merged" sh -c "cd /bench && elfrun run --print ./m64")
   echo "command $command"

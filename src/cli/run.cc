@@ -3,14 +3,18 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/run_fast.h"
 #include "loader/config.h"
 #include "loader/identity_cache.h"
 #include "run/plan.h"
+#include "run/plan_cache.h"
+#include "util/access_log.h"
 
 extern char** environ;
 
@@ -26,6 +30,42 @@ struct RunOptions {
   bool allow_setuid = false;
   std::vector<std::string> command;  // PROGRAM ARGS...
 };
+
+// The program and its arguments, split off argv before CLI11 sees it (see split_run_arguments).
+std::vector<std::string>& program_arguments() {
+  static std::vector<std::string> arguments;
+  return arguments;
+}
+
+// The words the plan cache keys this command by (cli/run_fast.h), empty when it must not serve it.
+std::vector<std::string>& cacheable_words() {
+  static std::vector<std::string> words;
+  return words;
+}
+
+// Stores the plan in the cache when it may be served again; says what became of it (for -v).
+std::string remember_plan(const run::PlanCache& cache, const run::RunPlan& plan, const std::vector<std::string>& args,
+                          const util::AccessLog& log) {
+  if (plan.kind != run::RunPlan::Kind::direct && plan.kind != run::RunPlan::Kind::loader) {
+    return "plan cache: a plan of this kind is not cached";
+  }
+  if (!log.watchable()) return "plan cache: not cached (" + log.why_unwatchable() + ")";
+  auto key = run::plan_cache_key(std::vector<std::string_view>(cacheable_words().begin(), cacheable_words().end()));
+  if (!key || plan.argv.size() <= args.size() ||
+      !std::equal(args.begin(), args.end(), plan.argv.end() - static_cast<std::ptrdiff_t>(args.size()))) {
+    return "plan cache: not cached";
+  }
+  run::CachedPlan cached;
+  cached.exec_path = plan.exec_path;
+  cached.argv.assign(plan.argv.begin(), plan.argv.end() - static_cast<std::ptrdiff_t>(args.size()));
+  cached.observations = log.observations();
+  if (!cache.store(*key, cached)) {
+    return "plan cache: not cached (a file it depends on changed in the last two seconds, or " + cache.directory() +
+           " cannot be written)";
+  }
+  return "plan cache: stored in " + cache.directory() + " with " + std::to_string(cached.observations.size()) +
+         " checks";
+}
 
 int run_run(const RunOptions& options) {
   if (options.command.empty()) {
@@ -44,6 +84,12 @@ int run_run(const RunOptions& options) {
   request.library_path = options.library_path;
   request.argv0 = options.argv0;
   request.allow_setuid = options.allow_setuid;
+  // The plan cache (run/plan_cache.h): what the plan is made of is recorded while it is made, and the plan stored
+  // with it when all of that can be checked, so that the next run of this command execs before main().
+  run::PlanCache plan_cache = cacheable_words().empty() ? run::PlanCache("") : run::PlanCache::for_user();
+  util::AccessLog access_log;
+  std::optional<util::AccessLogScope> recording;
+  if (plan_cache.enabled()) recording.emplace(access_log);
   auto config = loader::read_configuration();
   if (!config) {
     print_error(config.error().message);
@@ -53,6 +99,8 @@ int run_run(const RunOptions& options) {
   request.discovery.search_dirs = options.search;
   request.discovery.cache = std::make_shared<loader::IdentityCache>(loader::IdentityCache::for_user());
   run::RunPlan plan = run::plan_run(request);
+  recording.reset();
+  if (plan_cache.enabled()) plan.reasons.push_back(remember_plan(plan_cache, plan, request.args, access_log));
   if (options.verbose) {
     for (const std::string& reason : plan.reasons) std::fprintf(stderr, "elfrun: %s\n", printable(reason).c_str());
   }
@@ -85,39 +133,14 @@ int run_run(const RunOptions& options) {
   return error == ENOENT ? 127 : 126;
 }
 
-// The program and its arguments, split off argv before CLI11 sees it (see split_run_arguments).
-std::vector<std::string>& program_arguments() {
-  static std::vector<std::string> arguments;
-  return arguments;
-}
-
 }  // namespace
 
 int split_run_arguments(int argc, char** argv) {
-  // elfrun [--help|--version] run [OPTIONS] [--] PROGRAM [ARGS...]: everything from PROGRAM on is the program's,
-  // byte for byte, whatever it looks like ("--print", "--", "-v"...).
-  int i = 1;
-  while (i < argc && argv[i][0] == '-') ++i;
-  if (i >= argc || std::strcmp(argv[i], "run") != 0) return argc;
-  static const char* const kWithValue[] = {"--root", "--loader", "--library-path", "--argv0", "--search"};
-  for (++i; i < argc; ++i) {
-    const char* arg = argv[i];
-    if (std::strcmp(arg, "--") == 0) {
-      for (int j = i + 1; j < argc; ++j) program_arguments().emplace_back(argv[j]);
-      return i;
-    }
-    if (arg[0] != '-' || arg[1] == '\0') {
-      for (int j = i; j < argc; ++j) program_arguments().emplace_back(argv[j]);
-      return i;
-    }
-    for (const char* option : kWithValue) {
-      if (std::strcmp(arg, option) == 0) {
-        ++i;  // its value
-        break;
-      }
-    }
-  }
-  return argc;
+  RunCommandLine line = find_run_command_line(argc, argv);
+  if (line.program < 0) return argc;
+  for (int j = line.program; j < argc; ++j) program_arguments().emplace_back(argv[j]);
+  cacheable_words().assign(line.cacheable_words.begin(), line.cacheable_words.end());
+  return line.options_end;  // CLI11 parses the options, not the "--" or PROGRAM after them
 }
 
 Runner add_run_command(CLI::App& app) {

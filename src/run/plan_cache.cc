@@ -1,0 +1,321 @@
+// run's plan cache: see plan_cache.h. An entry is line-based text in the format of util/cache_file.h:
+//   elfrun-run-plan 1
+//   tool =BUILD_ID                                          the elfrun binary (or =" DEV INO SIZE MTIME..." when
+//                                                           it has no build ID)
+//   boot =BOOT_ID                                           /proc/sys/kernel/random/boot_id
+//   machine =MACHINE                                        uname -m, as this process sees it
+//   user UID EUID GID EGID GROUP...
+//   cwd =DIRECTORY
+//   word =WORD                                              (each word from the first option to PROGRAM)
+//   key-end
+//   exec =PATH
+//   arg =ARG                                                (argv, argv[0] first)
+//   stat =PATH error ERRNO  |  stat =PATH MODE DEV INO SIZE MTIME_S MTIME_NS CTIME_S CTIME_NS
+//   access =PATH ERRNO
+//   realpath =PATH =RESULT
+//   env =NAME =VALUE  |  env =NAME unset
+//   end
+#include "run/plan_cache.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <functional>
+
+#include "util/cache_file.h"
+
+namespace elfrun::run {
+
+namespace {
+
+using util::Observation;
+using util::entry_text::append_number;
+using util::entry_text::append_stamp;
+using util::entry_text::append_string;
+using util::entry_text::number;
+using util::entry_text::stamp_field;
+using util::entry_text::string_field;
+
+constexpr std::string_view kMagic = "elfrun-run-plan 1\n";
+constexpr std::string_view kKeyWhere = "\nuser ";
+constexpr std::string_view kKeyEnd = "key-end\n";
+constexpr size_t kMaximumEntries = 512;
+
+// The boot's random identity: the kernel, the CPU (cpuid, glibc-hwcaps levels) and the machine stay the same while
+// it does.
+std::optional<std::string> boot_id() {
+  int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buffer[64];
+  ssize_t n = ::read(fd, buffer, sizeof buffer);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  std::string id(buffer, static_cast<size_t>(n));
+  while (!id.empty() && id.back() == '\n') id.pop_back();
+  return id;
+}
+
+// The name of the key's entry: FNV-1a (64 bits) of who asked what where — not of the elfrun binary and the boot, so
+// that an entry made stale by a new build or a reboot is overwritten rather than left behind. The entry repeats its
+// key in full: a collision costs a miss, never a wrong plan.
+std::string entry_name(std::string_view key) {
+  size_t where = key.find(kKeyWhere);
+  if (where != std::string_view::npos) key.remove_prefix(where);
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : key) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name(16, '0');
+  for (int i = 15; i >= 0; --i, hash >>= 4) name[static_cast<size_t>(i)] = kHex[hash & 15];
+  return name;
+}
+
+// Keeps the cache small: past kMaximumEntries entries, the least recently written go (only when a plan is stored,
+// which is the slow path anyway).
+void prune(const std::string& directory) {
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::pair<int64_t, std::string>> entries;
+  while (dirent* entry = ::readdir(dir)) {
+    struct stat st {};
+    if (entry->d_name[0] == '.' || ::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    entries.emplace_back(static_cast<int64_t>(st.st_mtim.tv_sec), entry->d_name);
+  }
+  if (entries.size() > kMaximumEntries) {
+    std::sort(entries.begin(), entries.end());
+    for (size_t i = 0; i + kMaximumEntries * 3 / 4 < entries.size(); ++i) {
+      ::unlinkat(::dirfd(dir), entries[i].second.c_str(), 0);
+    }
+  }
+  ::closedir(dir);
+}
+
+void append_observation(std::string& out, const Observation& observation) {
+  switch (observation.kind) {
+    case Observation::Kind::stat:
+      out += "stat";
+      append_string(out, observation.name);
+      if (observation.error != 0) {
+        out += " error";
+        append_number(out, observation.error);
+      } else {
+        append_number(out, observation.mode);
+        append_stamp(out, observation.stamp);
+      }
+      break;
+    case Observation::Kind::access:
+      out += "access";
+      append_string(out, observation.name);
+      append_number(out, observation.error);
+      break;
+    case Observation::Kind::real_path:
+      out += "realpath";
+      append_string(out, observation.name);
+      append_string(out, observation.value.value_or(""));
+      break;
+    case Observation::Kind::environment:
+      out += "env";
+      append_string(out, observation.name);
+      if (observation.value) {
+        append_string(out, *observation.value);
+      } else {
+        out += " unset";
+      }
+      break;
+  }
+  out += '\n';
+}
+
+// The words of one line without allocating (the fast path reads ~30 lines before every exec): at most 12, which is
+// more than any line has; a longer line counts as 13 words and matches nothing.
+struct LineWords {
+  std::string_view word[12];
+  size_t count = 0;
+  explicit LineWords(std::string_view line) {
+    size_t start = 0;
+    while (start <= line.size()) {
+      size_t end = line.find(' ', start);
+      if (end == std::string_view::npos) end = line.size();
+      if (count == 12) {
+        ++count;
+        return;
+      }
+      word[count++] = line.substr(start, end - start);
+      start = end + 1;
+    }
+  }
+  size_t size() const { return count; }
+  std::string_view operator[](size_t i) const { return word[i]; }
+};
+
+std::optional<Observation> parse_observation(const LineWords& words) {
+  Observation observation;
+  if (words.size() < 3) return std::nullopt;
+  auto name = string_field(words[1]);
+  if (!name) return std::nullopt;
+  observation.name = std::move(*name);
+  if (words[0] == "stat") {
+    observation.kind = Observation::Kind::stat;
+    if (words[2] == "error" && words.size() == 4) {
+      auto error = number(words[3]);
+      if (!error || *error <= 0 || *error > INT_MAX) return std::nullopt;
+      observation.error = static_cast<int>(*error);
+      return observation;
+    }
+    auto mode = number(words[2]);
+    auto stamp = stamp_field(std::span(words.word, std::min(words.count, std::size(words.word))), 3);
+    if (words.size() != 10 || !mode || *mode < 0 || *mode > UINT32_MAX || !stamp) return std::nullopt;
+    observation.mode = static_cast<uint32_t>(*mode);
+    observation.stamp = *stamp;
+    return observation;
+  }
+  if (words.size() != 3) return std::nullopt;
+  if (words[0] == "access") {
+    observation.kind = Observation::Kind::access;
+    auto error = number(words[2]);
+    if (!error || *error < 0 || *error > INT_MAX) return std::nullopt;
+    observation.error = static_cast<int>(*error);
+    return observation;
+  }
+  if (words[0] == "realpath" || words[0] == "env") {
+    observation.kind = words[0] == "env" ? Observation::Kind::environment : Observation::Kind::real_path;
+    if (observation.kind == Observation::Kind::environment && words[2] == "unset") return observation;
+    auto value = string_field(words[2]);
+    if (!value) return std::nullopt;
+    observation.value = std::move(*value);
+    return observation;
+  }
+  return std::nullopt;
+}
+
+// Reads an entry for `key` into `plan` (its exec path and argv), handing each observation to `take` as it is read,
+// which returns false to stop; false unless the entry is complete and every observation was taken.
+bool walk_plan_entry(std::string_view text, std::string_view key, CachedPlan& plan,
+                     const std::function<bool(Observation&&)>& take) {
+  if (key.empty() || text.substr(0, key.size()) != key) return false;
+  text.remove_prefix(key.size());
+  bool observed = false, ended = false;
+  for (size_t index = 0; !text.empty(); ++index) {
+    size_t end = text.find('\n');
+    if (end == std::string_view::npos || ended) return false;  // every line ends with '\n'; nothing after "end"
+    LineWords words(text.substr(0, end));
+    text.remove_prefix(end + 1);
+    if (index == 0) {
+      auto exec_path = words.size() == 2 && words[0] == "exec" ? string_field(words[1]) : std::nullopt;
+      if (!exec_path || exec_path->empty()) return false;
+      plan.exec_path = std::move(*exec_path);
+    } else if (words.size() == 1 && words[0] == "end") {
+      ended = true;
+    } else if (words[0] == "arg" && !observed) {
+      auto arg = words.size() == 2 ? string_field(words[1]) : std::nullopt;
+      if (!arg) return false;
+      plan.argv.push_back(std::move(*arg));
+    } else {
+      auto observation = parse_observation(words);
+      if (!observation) return false;
+      observed = true;
+      if (!take(std::move(*observation))) return false;
+    }
+  }
+  return ended && !plan.argv.empty();
+}
+
+}  // namespace
+
+std::optional<std::string> plan_cache_key(const std::vector<std::string_view>& words) {
+  // The elfrun that decides: by its build ID (no system call), else by its file's stamp.
+  std::string tool = util::running_binary_build_id();
+  if (tool.empty()) {
+    auto stamp = util::running_binary_stamp();
+    if (!stamp) return std::nullopt;
+    append_stamp(tool, *stamp);
+  }
+  auto boot = boot_id();
+  struct utsname names {};
+  char cwd[PATH_MAX];
+  if (!boot || ::uname(&names) != 0 || ::getcwd(cwd, sizeof cwd) == nullptr) return std::nullopt;
+  gid_t groups[256];
+  int group_count = ::getgroups(256, groups);
+  if (group_count < 0) return std::nullopt;  // more than 256 groups: not worth a cache
+  std::string key(kMagic);
+  key += "tool";
+  append_string(key, tool);
+  key += "\nboot";
+  append_string(key, *boot);
+  key += "\nmachine";
+  append_string(key, names.machine);
+  key += '\n';
+  key += "user";  // from here on: what the entry's name is made of (entry_name)
+  for (auto id : {::getuid(), ::geteuid(), ::getgid(), ::getegid()}) append_number(key, id);
+  for (int i = 0; i < group_count; ++i) append_number(key, groups[i]);
+  key += "\ncwd";
+  append_string(key, cwd);
+  key += '\n';
+  for (std::string_view word : words) {
+    key += "word";
+    append_string(key, word);
+    key += '\n';
+  }
+  key += kKeyEnd;
+  return key;
+}
+
+std::string format_plan_entry(std::string_view key, const CachedPlan& plan) {
+  std::string out(key);
+  out += "exec";
+  append_string(out, plan.exec_path);
+  out += '\n';
+  for (const std::string& arg : plan.argv) {
+    out += "arg";
+    append_string(out, arg);
+    out += '\n';
+  }
+  for (const Observation& observation : plan.observations) append_observation(out, observation);
+  out += "end\n";
+  return out;
+}
+
+std::optional<CachedPlan> parse_plan_entry(std::string_view text, std::string_view key) {
+  CachedPlan plan;
+  auto keep = [&](Observation&& observation) {
+    plan.observations.push_back(std::move(observation));
+    return true;
+  };
+  if (!walk_plan_entry(text, key, plan, keep)) return std::nullopt;
+  return plan;
+}
+
+PlanCache PlanCache::for_user() { return PlanCache(util::user_cache_directory("plans")); }
+
+std::optional<CachedPlan> PlanCache::load(std::string_view key) const {
+  if (!enabled()) return std::nullopt;
+  auto text = util::read_own_file(directory_ + "/" + entry_name(key));
+  if (!text) return std::nullopt;
+  // Each observation is checked as it is read, and the first that no longer holds ends it.
+  CachedPlan plan;
+  if (!walk_plan_entry(*text, key, plan, [](Observation&& observation) { return util::still_holds(observation); })) {
+    return std::nullopt;
+  }
+  return plan;
+}
+
+bool PlanCache::store(std::string_view key, const CachedPlan& plan) const {
+  if (!enabled()) return false;
+  for (const Observation& observation : plan.observations) {
+    if (observation.kind == Observation::Kind::stat && observation.error == 0 && !util::settled(observation.stamp)) {
+      return false;
+    }
+  }
+  if (!util::write_file_atomically(directory_, entry_name(key), format_plan_entry(key, plan))) return false;
+  prune(directory_);
+  return true;
+}
+
+}  // namespace elfrun::run
