@@ -22,27 +22,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/elfrun-run-refusals.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-# expect NAME STATUS PATTERN COMMAND...: COMMAND exits STATUS and its stderr matches the case PATTERN.
-expect() {
-  name=$1
-  expected=$2
-  pattern=$3
-  shift 3
-  "$@" >out 2>err
-  status=$?
-  [ "$status" -eq "$expected" ] || case_fail "$name: exit status $status, expected $expected (stderr: $(cat err))"
-  # shellcheck disable=SC2254
-  case $(cat err) in
-    $pattern) ;;
-    *) case_fail "$name: the message \"$(cat err)\" does not match \"$pattern\"" ;;
-  esac
-  echo "$name: status $status: $(cat err)"
-}
-
 # setuid, through a loader.
 cp "$fixtures/probe-x86_64" setuid-no-interp && patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 \
   setuid-no-interp && chmod 4755 setuid-no-interp || exit 1
-expect "setuid through a loader" 126 "*setuid-no-interp*setuid*--allow-setuid*" "$elfrun" run ./setuid-no-interp
+case_expect_exit "setuid through a loader" 126 "*setuid-no-interp*setuid*--allow-setuid*" "$elfrun" run ./setuid-no-interp
 grep -q '^argc' out && case_fail "the refused setuid program ran anyway"
 PROBE_STATUS=5 "$elfrun" run --allow-setuid ./setuid-no-interp >out 2>err
 status=$?
@@ -50,19 +33,19 @@ status=$?
   case_fail "--allow-setuid: status $status (expected 5), output: $(head -3 out) $(cat err)"
 # setgid too.
 chmod 2755 setuid-no-interp
-expect "setgid through a loader" 126 "*setgid*" "$elfrun" run ./setuid-no-interp
+case_expect_exit "setgid through a loader" 126 "*setgid*" "$elfrun" run ./setuid-no-interp
 # A setuid program the kernel runs as it is: run directly, privileges and all.
 cp "$fixtures/probe-x86_64" setuid-direct && chmod 4755 setuid-direct || exit 1
-expect "setuid, run directly" 0 "" "$elfrun" run ./setuid-direct
+case_expect_exit "setuid, run directly" 0 "" "$elfrun" run ./setuid-direct
 printed=$("$elfrun" run --print ./setuid-direct)
 [ "$printed" = ./setuid-direct ] || case_fail "a setuid program that runs directly: --print gives $printed"
 
 # Missing: as the shell says.
 sh -c ./missing-program 2>/dev/null
 sh_status=$?
-expect "missing program (path)" "$sh_status" "*./missing-program*No such file or directory*" \
+case_expect_exit "missing program (path)" "$sh_status" "*./missing-program*No such file or directory*" \
   "$elfrun" run ./missing-program
-expect "missing program (PATH)" 127 "*missing-program-name*not found*" \
+case_expect_exit "missing program (PATH)" 127 "*missing-program-name*not found*" \
   env PATH="$work:/usr/bin:/bin" "$elfrun" run missing-program-name
 
 # Not executable: a program a loader would gladly run (its PT_INTERP is unusable), a good one, a text file.
@@ -75,11 +58,11 @@ for file in not-executable-no-interp not-executable not-executable-text; do
   sh -c "./$file" >/dev/null 2>&1
   sh_status=$?
   [ "$sh_status" -eq 126 ] || case_fail "sh gives $sh_status for ./$file, the case expected 126"
-  expect "not executable ($file)" 126 "*./$file*not executable*" "$elfrun" run "./$file"
+  case_expect_exit "not executable ($file)" 126 "*./$file*not executable*" "$elfrun" run "./$file"
   grep -q '^argc' out && case_fail "./$file is not executable, yet it ran"
 done
 mkdir directory
-expect "a directory" 126 "*./directory*directory*" "$elfrun" run ./directory
+case_expect_exit "a directory" 126 "*./directory*directory*" "$elfrun" run ./directory
 
 # No loader under which its libraries resolve: a program that needs a library nobody has.
 printf 'int nowhere(void);\nint main(void) { return nowhere(); }\n' >main.c
@@ -87,7 +70,7 @@ printf 'int nowhere(void) { return 0; }\n' >lib.c
 if gcc -shared -fPIC -o libnowhere.so lib.c && gcc -o needs-nowhere main.c -L. -lnowhere &&
   patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 needs-nowhere; then
   rm -f libnowhere.so
-  expect "no loader resolves its libraries" 127 "*needs-nowhere*no loader*libnowhere.so*elfrun why*" \
+  case_expect_exit "no loader resolves its libraries" 127 "*needs-nowhere*no loader*libnowhere.so*elfrun why*" \
     "$elfrun" run ./needs-nowhere
 else
   case_fail "could not build the program that needs a missing library"

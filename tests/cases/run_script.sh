@@ -64,23 +64,6 @@ same() {
   echo "$name: status $status, $(grep -c '^argv' "$name.elfrun") argv lines as the kernel gives them"
 }
 
-# expect NAME STATUS PATTERN COMMAND...: COMMAND exits STATUS and its stderr matches the case PATTERN.
-expect() {
-  name=$1
-  expected=$2
-  pattern=$3
-  shift 3
-  "$@" >out 2>err
-  status=$?
-  [ "$status" -eq "$expected" ] || case_fail "$name: exit status $status, expected $expected (stderr: $(cat err))"
-  # shellcheck disable=SC2254
-  case $(cat err) in
-    $pattern) ;;
-    *) case_fail "$name: the message \"$(cat err)\" does not match \"$pattern\"" ;;
-  esac
-  echo "$name: status $status: $(cat err)"
-}
-
 # 1. The interpreter runs as it is: the script is handed to the kernel.
 use intact probe
 script s1 '#!./probe'
@@ -114,7 +97,7 @@ grep -q 'a #! script.*interp' err || case_fail "-v does not say it is a #! scrip
 script missing '#!/nonexistent/interpreter -x'
 sh -c ./missing >/dev/null 2>&1
 sh_status=$?
-expect "missing interpreter" "$sh_status" \
+case_expect_exit "missing interpreter" "$sh_status" \
   "*./missing: /nonexistent/interpreter: bad interpreter: No such file or directory*elfrun why ./missing*" \
   "$elfrun" run ./missing
 [ "$sh_status" -eq 127 ] || case_fail "sh gives $sh_status for a missing interpreter, the case expected 127"
@@ -152,7 +135,7 @@ bash_status=$?
 use broken interp
 premise_broken ./level5
 same five "$elfrun" run ./level5 x
-expect "six levels" 126 "*./level6*6 #! scripts*./level1 -> ./interp*Too many levels of symbolic links*" \
+case_expect_exit "six levels" 126 "*./level6*6 #! scripts*./level1 -> ./interp*Too many levels of symbolic links*" \
   "$elfrun" run ./level6 x
 grep -q '^argc' out && case_fail "six levels of scripts ran anyway"
 

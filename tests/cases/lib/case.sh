@@ -10,6 +10,8 @@
 #     case_fail MESSAGE       prints "FAIL: MESSAGE" and counts it in $case_failures
 #     case_expect TEXT PART [WHAT]  case_fail "expected \"PART\" in WHAT" unless TEXT contains PART (WHAT: "the output")
 #     case_expect_parts TEXT "PART;PART..." [WHAT]  case_expect TEXT PART [WHAT] for each ';'-separated PART
+#     case_expect_exit NAME STATUS PATTERN COMMAND...  runs COMMAND (stdout to ./out, stderr to ./err); case_fail
+#                             unless it exits STATUS and its stderr matches the shell pattern PATTERN
 
 : "${source_dir:=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}}"
 : "${build_dir:=${ELFRUN_BUILD_DIR:-$source_dir/build/default}}"
@@ -90,4 +92,21 @@ case_with_proc() {
   umount "$case_root/proc" 2>/dev/null
   trap - EXIT INT TERM
   return $case_status
+}
+
+case_expect_exit() {
+  case_name=$1
+  case_expected=$2
+  case_pattern=$3
+  shift 3
+  "$@" >out 2>err
+  case_exit_status=$?
+  [ "$case_exit_status" -eq "$case_expected" ] ||
+    case_fail "$case_name: exit status $case_exit_status, expected $case_expected (stderr: $(cat err))"
+  # shellcheck disable=SC2254
+  case $(cat err) in
+    $case_pattern) ;;
+    *) case_fail "$case_name: the message \"$(cat err)\" does not match \"$case_pattern\"" ;;
+  esac
+  echo "$case_name: status $case_exit_status: $(cat err)"
 }
