@@ -46,10 +46,11 @@ std::vector<std::string>& cacheable_words() {
 // Stores the plan in the cache when it may be served again; says what became of it (for -v).
 std::string remember_plan(const run::PlanCache& cache, const run::RunPlan& plan, const std::vector<std::string>& args,
                           const util::AccessLog& log) {
-  if (plan.kind != run::RunPlan::Kind::direct && plan.kind != run::RunPlan::Kind::loader) {
-    return "plan cache: a plan of this kind is not cached";
-  }
+  if (plan.kind == run::RunPlan::Kind::refused) return {};
   if (!log.watchable()) return "plan cache: not cached (" + log.why_unwatchable() + ")";
+  if (plan.kind != run::RunPlan::Kind::direct && plan.kind != run::RunPlan::Kind::loader) {
+    return "plan cache: not cached (only a direct exec or a loader's is)";
+  }
   auto key = run::plan_cache_key(std::vector<std::string_view>(cacheable_words().begin(), cacheable_words().end()));
   if (!key || plan.argv.size() <= args.size() ||
       !std::equal(args.begin(), args.end(), plan.argv.end() - static_cast<std::ptrdiff_t>(args.size()))) {
@@ -100,7 +101,10 @@ int run_run(const RunOptions& options) {
   request.discovery.cache = std::make_shared<loader::IdentityCache>(loader::IdentityCache::for_user());
   run::RunPlan plan = run::plan_run(request);
   recording.reset();
-  if (plan_cache.enabled()) plan.reasons.push_back(remember_plan(plan_cache, plan, request.args, access_log));
+  if (plan_cache.enabled()) {
+    std::string remembered = remember_plan(plan_cache, plan, request.args, access_log);
+    if (!remembered.empty()) plan.reasons.push_back(std::move(remembered));
+  }
   if (options.verbose) {
     for (const std::string& reason : plan.reasons) std::fprintf(stderr, "elfrun: %s\n", printable(reason).c_str());
   }

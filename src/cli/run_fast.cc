@@ -11,7 +11,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 #include "run/plan_cache.h"
@@ -43,19 +45,27 @@ RunCommandLine find_run_command_line(int argc, char** argv) {
     for (const char* option : kWithValue) with_value = with_value || std::strcmp(arg, option) == 0;
     if (with_value) {
       ++i;  // its value
+    } else if (std::strcmp(arg, "-v") == 0 || std::strcmp(arg, "--verbose") == 0) {
+      line.verbose = true;
     } else if (std::strcmp(arg, "--allow-setuid") != 0) {
       cacheable = false;
     }
   }
   if (cacheable && line.program > 0) {
-    for (int k = line.run + 1; k <= line.program; ++k) line.cacheable_words.emplace_back(argv[k]);
+    for (int k = line.run + 1; k <= line.program; ++k) {
+      bool verbose_flag = std::strcmp(argv[k], "-v") == 0 || std::strcmp(argv[k], "--verbose") == 0;
+      // Not an option's value (--argv0 -v): that word stays.
+      bool is_value = k > line.run + 1 && std::any_of(std::begin(kWithValue), std::end(kWithValue),
+                                                      [&](const char* o) { return std::strcmp(argv[k - 1], o) == 0; });
+      if (!verbose_flag || is_value || k == line.program) line.cacheable_words.emplace_back(argv[k]);
+    }
   }
   return line;
 }
 
 void run_cached_plan(int argc, char** argv, char** envp) {
   RunCommandLine line = find_run_command_line(argc, argv);
-  if (line.cacheable_words.empty()) return;
+  if (line.cacheable_words.empty() || line.verbose) return;
   // In a dynamically linked elfrun the C library sets environ only when its own initialiser runs, after this:
   // getenv() needs it now. It gets the same value then.
   if (environ == nullptr) environ = envp;

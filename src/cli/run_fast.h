@@ -13,8 +13,10 @@ struct RunCommandLine {
   int options_end = -1;  // argv index where run's options end (PROGRAM, or the "--" before it)
   // The words from the first option to PROGRAM, when they are all options the plan cache may serve (those that
   // only shape the plan: --root, --loader, --library-path, --argv0, --search, --allow-setuid, "--"); empty otherwise
-  // (--print and -v print, --help and unknown options go to the parser).
+  // (--print prints, --help and unknown options go to the parser). -v is left out of them: a -v run is never served
+  // from the cache (it says how the plan is made), but its plan is stored for the same command without -v.
   std::vector<std::string_view> cacheable_words;
+  bool verbose = false;
 };
 
 // Everything from PROGRAM on is the program's, byte for byte, whatever it looks like ("--print", "--", "-v"...).

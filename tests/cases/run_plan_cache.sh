@@ -8,7 +8,7 @@
 #   - never stale: a library put in a directory its RUNPATH searches first is loaded as the real loader loads it;
 #     a program replaced by one whose interpreter works is exec'd directly; a name found through PATH is found again
 #     when an earlier PATH directory gains one; a damaged entry is ignored and rewritten;
-#   - ELFRUN_NO_CACHE=1 writes nothing.
+#   - -v decides afresh and says it stored the plan; ELFRUN_NO_CACHE=1 writes nothing.
 set -u
 . "$(dirname "$0")/lib/case.sh"
 
@@ -56,6 +56,13 @@ sleep 2
 [ "$(entries)" -eq 1 ] || case_fail "no plan stored for ./m64 (entries: $(entries))"
 served_from_cache "./m64" "$elfrun" run ./m64
 echo "stored and served: $(find "$plans" -type f)"
+# -v decides afresh (it says how), and stores the plan for the same command without -v.
+rm -rf "$plans"
+"$elfrun" run -v ./m64 >/dev/null 2>"$work/verbose" || case_fail "elfrun run -v ./m64 failed"
+case_expect "$(cat "$work/verbose")" "elfrun: plan cache: stored in $plans with " "the -v output"
+served_from_cache "./m64 after -v" "$elfrun" run ./m64
+"$elfrun" run -v ./m64 >/dev/null 2>"$work/verbose"
+case_expect "$(cat "$work/verbose")" "elfrun: candidate $loader" "the -v output of a command with a cached plan"
 
 # Served, byte for byte as decided afresh (ELFRUN_NO_CACHE=1: the same program through the same plan, made again;
 # run_fidelity.sh checks that one against running the program directly).
