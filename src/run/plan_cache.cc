@@ -2,8 +2,8 @@
 //   elfrun-run-plan 1
 //   tool =BUILD_ID                                          the elfrun binary (or =" DEV INO SIZE MTIME..." when
 //                                                           it has no build ID)
-//   boot =BOOT_ID                                           /proc/sys/kernel/random/boot_id
-//   machine =MACHINE                                        uname -m, as this process sees it
+//   machine =SYSNAME =NODENAME =RELEASE =VERSION =MACHINE HWCAP HWCAP2 =PLATFORM CPUID...
+//                                                           the kernel (uname, as this process sees it) and the CPU
 //   user UID EUID GID EGID GROUP...
 //   cwd =DIRECTORY
 //   word =WORD                                              (each word from the first option to PROGRAM)
@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -28,6 +29,10 @@
 #include <functional>
 
 #include "util/cache_file.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <sys/platform/x86.h>
+#endif
 
 namespace elfrun::run {
 
@@ -42,33 +47,44 @@ using util::entry_text::stamp_field;
 using util::entry_text::string_field;
 
 constexpr std::string_view kMagic = "elfrun-run-plan 1\n";
-constexpr std::string_view kKeyWhere = "\nuser ";
+constexpr std::string_view kKeyMachine = "\nmachine ";
 constexpr std::string_view kKeyEnd = "key-end\n";
 constexpr size_t kMaximumEntries = 512;
 
-// The boot's random identity: the kernel, the CPU (cpuid, glibc-hwcaps levels) and the machine stay the same while
-// it does.
-std::optional<std::string> boot_id() {
-  int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  char buffer[64];
-  ssize_t n = ::read(fd, buffer, sizeof buffer);
-  ::close(fd);
-  if (n <= 0) return std::nullopt;
-  std::string id(buffer, static_cast<size_t>(n));
-  while (!id.empty() && id.back() == '\n') id.pop_back();
-  return id;
+// The kernel and the CPU as this process sees them: the kernel decides which machines run directly (uname -m, which
+// setarch changes too), the CPU which glibc-hwcaps subdirectories a loader searches. Read without a system call
+// beyond uname: the CPU as the kernel reports it in the auxiliary vector, and on x86 the cpuid features glibc judged
+// usable when this process started (<sys/platform/x86.h>), which is what a loader's hwcaps choice is made of.
+std::string kernel_and_cpu(const struct utsname& names) {
+  std::string out;
+  for (const char* field : {names.sysname, names.nodename, names.release, names.version, names.machine}) {
+    append_string(out, field);
+  }
+  append_number(out, static_cast<int64_t>(::getauxval(AT_HWCAP)));
+  append_number(out, static_cast<int64_t>(::getauxval(AT_HWCAP2)));
+  const auto* platform = reinterpret_cast<const char*>(::getauxval(AT_PLATFORM));
+  append_string(out, platform != nullptr ? platform : "");
+#if defined(__x86_64__) || defined(__i386__)
+  for (unsigned leaf = CPUID_INDEX_1; leaf <= CPUID_INDEX_14_ECX_0; ++leaf) {
+    const struct cpuid_feature* feature = __x86_get_cpuid_feature_leaf(leaf);
+    if (feature == nullptr) continue;
+    // Only what glibc judged usable: the raw leaves also hold the APIC ID of whichever CPU this process started on.
+    for (unsigned word : feature->active_array) append_number(out, word);
+  }
+#endif
+  return out;
 }
 
-// The name of the key's entry: FNV-1a (64 bits) of who asked what where — not of the elfrun binary and the boot, so
-// that an entry made stale by a new build or a reboot is overwritten rather than left behind. The entry repeats its
-// key in full: a collision costs a miss, never a wrong plan.
+// The name of the key's entry: FNV-1a (64 bits) of the key but its kernel and CPU line, so that an entry a reboot
+// into another kernel made stale is overwritten rather than left behind, while two elfrun builds used in turn keep
+// one entry each. The entry repeats its key in full: a collision costs a miss, never a wrong plan.
 std::string entry_name(std::string_view key) {
-  size_t where = key.find(kKeyWhere);
-  if (where != std::string_view::npos) key.remove_prefix(where);
+  size_t machine = key.find(kKeyMachine);
+  size_t machine_end = machine == std::string_view::npos ? machine : key.find('\n', machine + 1);
   uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char c : key) {
-    hash ^= c;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (i == machine && machine_end != std::string_view::npos) i = machine_end;
+    hash ^= static_cast<unsigned char>(key[i]);
     hash *= 0x100000001b3ULL;
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -237,22 +253,19 @@ std::optional<std::string> plan_cache_key(const std::vector<std::string_view>& w
     if (!stamp) return std::nullopt;
     append_stamp(tool, *stamp);
   }
-  auto boot = boot_id();
   struct utsname names {};
   char cwd[PATH_MAX];
-  if (!boot || ::uname(&names) != 0 || ::getcwd(cwd, sizeof cwd) == nullptr) return std::nullopt;
+  if (::uname(&names) != 0 || ::getcwd(cwd, sizeof cwd) == nullptr) return std::nullopt;
   gid_t groups[256];
   int group_count = ::getgroups(256, groups);
   if (group_count < 0) return std::nullopt;  // more than 256 groups: not worth a cache
   std::string key(kMagic);
   key += "tool";
   append_string(key, tool);
-  key += "\nboot";
-  append_string(key, *boot);
   key += "\nmachine";
-  append_string(key, names.machine);
+  key += kernel_and_cpu(names);
   key += '\n';
-  key += "user";  // from here on: what the entry's name is made of (entry_name)
+  key += "user";
   for (auto id : {::getuid(), ::geteuid(), ::getgid(), ::getegid()}) append_number(key, id);
   for (int i = 0; i < group_count; ++i) append_number(key, groups[i]);
   key += "\ncwd";

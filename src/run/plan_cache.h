@@ -2,8 +2,8 @@
 // the next run of the same command execs at once instead of deciding again (issue 4: run's start-up must cost next to
 // nothing, and a cache must never serve a stale answer).
 //
-// An entry is found by its key — the facts a stat cannot check: the elfrun binary, the boot (kernel, CPU: glibc-hwcaps
-// levels), the machine uname reports (setarch changes it), the user and groups (execute permission), the working
+// An entry is found by its key — the facts a stat cannot check: the elfrun binary, the kernel (uname, whose machine
+// setarch changes too) and the CPU (glibc-hwcaps levels), the user and groups (execute permission), the working
 // directory and the words of the command up to PROGRAM — and holds the plan (the file to exec and its argv without
 // the program's arguments) and the observations it was made of (util/access_log.h): every file read and every path
 // looked for along the way, each with its stamp or errno, the paths resolved and the environment variables read. It is

@@ -62,11 +62,20 @@ Observation observe_environment(const std::string& name) {
 }
 
 bool still_holds(const Observation& observation) {
+  // Asked again without building a second observation: this runs before every cached exec.
+  const char* name = observation.name.c_str();
   switch (observation.kind) {
-    case Observation::Kind::stat: return observe_stat(observation.name) == observation;
-    case Observation::Kind::access: return observe_access(observation.name) == observation;
-    case Observation::Kind::real_path: return observe_real_path(observation.name) == observation;
-    case Observation::Kind::environment: return observe_environment(observation.name) == observation;
+    case Observation::Kind::stat: {
+      struct stat st {};
+      if (::stat(name, &st) != 0) return observation.error == errno;
+      return observation.error == 0 && observation.mode == st.st_mode && observation.stamp == stamp_of(st);
+    }
+    case Observation::Kind::access: return observation.error == (::access(name, X_OK) == 0 ? 0 : errno);
+    case Observation::Kind::real_path: return observation.value == real_path(observation.name);
+    case Observation::Kind::environment: {
+      const char* value = std::getenv(name);
+      return value == nullptr ? !observation.value : observation.value && *observation.value == value;
+    }
   }
   return false;
 }

@@ -1,8 +1,9 @@
 // Tests of src/run/plan_cache.cc: an entry survives the round trip whatever bytes its paths and arguments hold; it is
-// served only for exactly its key (another working directory, word, binary or boot is a miss) and only while every
-// observation in it holds; anything damaged or truncated is ignored; a plan made of files changed in the last two
+// served only for exactly its key (another working directory, word, binary, kernel or CPU is a miss) and only while
+// every observation in it holds; anything damaged or truncated is ignored; a plan made of files changed in the last two
 // seconds is not stored; the cache stays bounded.
 #include <gtest/gtest.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -63,7 +64,10 @@ TEST(PlanCache, KeySaysWhoAskedWhatWhere) {
   EXPECT_NE(key.find("\ncwd =" + std::filesystem::current_path().string() + "\n"), std::string::npos);
   EXPECT_NE(key.find("\nword =--library-path\nword =/opt/lib\nword =./m64\n"), std::string::npos);
   EXPECT_NE(key.find("\ntool "), std::string::npos);
-  EXPECT_NE(key.find("\nboot ="), std::string::npos);
+  struct utsname names {};
+  ASSERT_EQ(::uname(&names), 0);
+  EXPECT_NE(key.find(std::string("\nmachine =Linux =") + names.nodename + " ="), std::string::npos);
+  EXPECT_NE(key.find(std::string(" =") + names.machine + " "), std::string::npos);
   EXPECT_EQ(plan_cache_key({"--library-path", "/opt/lib", "./m64"}), key);
   EXPECT_NE(plan_cache_key({"--library-path", "/opt/lib", "./m6"}), key);
   EXPECT_NE(plan_cache_key({"./m64"}), key);
