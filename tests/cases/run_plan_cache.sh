@@ -9,6 +9,7 @@
 #     a program replaced by one whose interpreter works is exec'd directly; a name found through PATH is found again
 #     when an earlier PATH directory gains one; a damaged entry is ignored and rewritten;
 #   - -v decides afresh and says it stored the plan; ELFRUN_NO_CACHE=1 writes nothing.
+# ctest-labels: asan
 set -u
 . "$(dirname "$0")/lib/case.sh"
 
