@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -90,6 +91,8 @@ int run_run(const RunOptions& options) {
   run::PlanCache plan_cache = cacheable_words().empty() ? run::PlanCache("") : run::PlanCache::for_user();
   util::AccessLog access_log;
   std::optional<util::AccessLogScope> recording;
+  struct timespec started {};
+  ::clock_gettime(CLOCK_REALTIME, &started);
   if (plan_cache.enabled()) recording.emplace(access_log);
   auto config = loader::read_configuration();
   if (!config) {
@@ -101,6 +104,7 @@ int run_run(const RunOptions& options) {
   request.discovery.cache = std::make_shared<loader::IdentityCache>(loader::IdentityCache::for_user());
   run::RunPlan plan = run::plan_run(request);
   recording.reset();
+  access_log.fold_missing_into_directories(started.tv_sec);
   if (plan_cache.enabled()) {
     std::string remembered = remember_plan(plan_cache, plan, request.args, access_log);
     if (!remembered.empty()) plan.reasons.push_back(std::move(remembered));

@@ -106,6 +106,57 @@ void AccessLog::mark_unwatchable(std::string why) {
   if (why_unwatchable_.empty()) why_unwatchable_ = std::move(why);
 }
 
+void AccessLog::fold_missing_into_directories(int64_t started) {
+  auto parent_of = [](const Observation& observation) -> std::string {
+    if (observation.kind != Observation::Kind::stat || observation.error != ENOENT || observation.name.empty() ||
+        observation.name[0] != '/') {
+      return {};
+    }
+    size_t slash = observation.name.rfind('/');
+    return slash == 0 ? std::string("/") : observation.name.substr(0, slash);
+  };
+  auto unchanged_before_start = [&](const Observation& directory) {
+    return directory.kind == Observation::Kind::stat && directory.error == 0 && S_ISDIR(directory.mode) &&
+           std::max(directory.stamp.mtime_sec, directory.stamp.ctime_sec) + 2 <= started;
+  };
+  std::vector<std::string> parents;
+  for (const Observation& observation : observations_) {
+    std::string parent = parent_of(observation);
+    if (!parent.empty() && std::find(parents.begin(), parents.end(), parent) == parents.end()) {
+      parents.push_back(std::move(parent));
+    }
+  }
+  for (const std::string& parent : parents) {
+    auto observed = std::find_if(observations_.begin(), observations_.end(), [&](const Observation& o) {
+      return o.kind == Observation::Kind::stat && o.name == parent;
+    });
+    size_t missing = std::count_if(observations_.begin(), observations_.end(),
+                                   [&](const Observation& o) { return parent_of(o) == parent; });
+    Observation directory;
+    if (observed != observations_.end()) {
+      directory = *observed;
+    } else if (missing >= 2) {
+      directory = observe_stat(parent);
+    } else {
+      continue;
+    }
+    if (!unchanged_before_start(directory)) continue;
+    // The directory's observation takes the place of the first missing name; the others go.
+    bool placed = observed != observations_.end();
+    std::vector<Observation> kept;
+    kept.reserve(observations_.size());
+    for (Observation& observation : observations_) {
+      if (parent_of(observation) != parent) {
+        kept.push_back(std::move(observation));
+      } else if (!placed) {
+        kept.push_back(directory);
+        placed = true;
+      }
+    }
+    observations_ = std::move(kept);
+  }
+}
+
 AccessLogScope::AccessLogScope(AccessLog& log) : previous_(active_log) { active_log = &log; }
 AccessLogScope::~AccessLogScope() { active_log = previous_; }
 

@@ -54,6 +54,13 @@ class AccessLog {
   // The answer depends on something a stat cannot check; `why` says what (for -v).
   void mark_unwatchable(std::string why);
 
+  // Folds the paths found missing in one directory into that directory's stamp, when the directory had not changed
+  // for two seconds before `started` (CLOCK_REALTIME seconds, taken before the first access): then nothing was
+  // added to it or removed from it since before the first probe, and while its stamp stays the same nothing will
+  // be, so one stat of it says all its missing names are still missing. Done where it saves checks: a directory
+  // already observed, or two or more names missing in it.
+  void fold_missing_into_directories(int64_t started);
+
   bool watchable() const { return why_unwatchable_.empty(); }
   const std::string& why_unwatchable() const { return why_unwatchable_; }
   const std::vector<Observation>& observations() const { return observations_; }

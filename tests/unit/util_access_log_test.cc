@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 #include "loader_test_support.h"
@@ -164,6 +165,59 @@ TEST(AccessLog, DanglingSymlinkOnTheWayIsCaught) {
   // The symlink's target appears: the directory itself did not change, yet the file may now be there.
   write_file(dir / "target/lib/libfoo.so", "");
   EXPECT_FALSE(still_holds(missing));
+}
+
+}  // namespace
+}  // namespace elfrun::util
+
+namespace elfrun::util {
+namespace {
+
+int64_t now_seconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
+TEST(AccessLog, MissingNamesFoldIntoTheirSettledDirectory) {
+  TempDir dir;
+  write_file(dir / "lib/libc.so.6", "");
+  std::string lib = dir / "lib";
+  AccessLog log;
+  {
+    AccessLogScope scope(log);
+    watch_path(lib + "/glibc-hwcaps/x86-64-v3/libc.so.6");
+    watch_path(lib + "/tls/libc.so.6");
+    watch_path(dir / "elsewhere.conf");  // alone in its directory: stays as it is
+    watch_path(lib + "/libc.so.6");
+  }
+  ASSERT_EQ(log.observations().size(), 4u);
+  // The directory changed a moment ago: nothing can be said from its stamp yet.
+  log.fold_missing_into_directories(now_seconds());
+  ASSERT_EQ(log.observations().size(), 4u);
+  // Had it been unchanged for two seconds when the run started, one stat of it says both names are missing.
+  log.fold_missing_into_directories(now_seconds() + 10);
+  ASSERT_EQ(log.observations().size(), 3u);
+  EXPECT_EQ(log.observations()[0].name, lib);
+  EXPECT_EQ(log.observations()[0].error, 0);
+  EXPECT_EQ(log.observations()[1].name, dir / "elsewhere.conf");
+  EXPECT_EQ(log.observations()[2].name, lib + "/libc.so.6");
+  for (const Observation& observation : log.observations()) EXPECT_TRUE(still_holds(observation));
+  // A name appearing in the directory changes its stamp.
+  write_file(lib + "/tls", "");
+  EXPECT_FALSE(still_holds(log.observations()[0]));
+}
+
+TEST(AccessLog, AnObservedDirectoryTakesInItsMissingNames) {
+  TempDir dir;
+  std::string lib = dir / "lib";
+  std::filesystem::create_directories(lib);
+  AccessLog log;
+  {
+    AccessLogScope scope(log);
+    watch_path(lib);  // listed, as discovery lists a directory
+    watch_path(lib + "/ld-linux-x86-64.so.2");
+  }
+  ASSERT_EQ(log.observations().size(), 2u);
+  log.fold_missing_into_directories(now_seconds() + 10);
+  ASSERT_EQ(log.observations().size(), 1u);
+  EXPECT_EQ(log.observations()[0].name, lib);
 }
 
 }  // namespace
