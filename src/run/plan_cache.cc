@@ -31,7 +31,14 @@
 #include "util/cache_file.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#if defined(__clang__)
+// glibc's header writes its inline helpers with C's _Bool, which clang++ refuses (g++ takes it as an extension).
+#define _Bool bool
 #include <sys/platform/x86.h>
+#undef _Bool
+#else
+#include <sys/platform/x86.h>
+#endif
 #endif
 
 namespace elfrun::run {
