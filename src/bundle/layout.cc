@@ -4,6 +4,7 @@
 #include <set>
 
 #include "util/sha256.h"
+#include "util/text.h"
 
 namespace elfrun::bundle {
 
@@ -38,13 +39,7 @@ Expected<void> Layout::add_file(const std::string& path, std::string content, ui
 std::string relative_link(const std::string& link_path, const std::string& target_path) {
   auto components = [](const std::string& path) {
     std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= path.size()) {
-      size_t end = path.find('/', start);
-      if (end == std::string::npos) end = path.size();
-      parts.push_back(path.substr(start, end - start));
-      start = end + 1;
-    }
+    for (std::string_view part : util::split(path, '/')) parts.emplace_back(part);
     return parts;
   };
   std::vector<std::string> from = components(link_path);

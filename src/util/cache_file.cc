@@ -13,6 +13,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "util/text.h"
+
 namespace elfrun::util {
 
 FileStamp stamp_of(const struct stat& st) {
@@ -166,18 +168,7 @@ void append_stamp(std::string& out, const FileStamp& stamp) {
   }
 }
 
-std::vector<std::string_view> words_of(std::string_view line) {
-  std::vector<std::string_view> words;
-  words.reserve(12);  // the longest line of either format: one allocation per line (run's fast path reads ~40)
-  size_t start = 0;
-  while (start <= line.size()) {
-    size_t end = line.find(' ', start);
-    if (end == std::string_view::npos) end = line.size();
-    words.push_back(line.substr(start, end - start));
-    start = end + 1;
-  }
-  return words;
-}
+std::vector<std::string_view> words_of(std::string_view line) { return split(line, ' '); }
 
 std::optional<std::vector<std::string_view>> lines_of(std::string_view text) {
   std::vector<std::string_view> lines;

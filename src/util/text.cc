@@ -19,17 +19,22 @@ std::vector<std::string_view> split_lines(std::string_view text) {
   return lines;
 }
 
-std::vector<std::string> path_directories() {
-  const char* path = watched_getenv("PATH");
-  std::string_view list = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  std::vector<std::string> directories;
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> pieces;
   size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(':', start);
-    if (end == std::string_view::npos) end = list.size();
-    directories.emplace_back(list.substr(start, end - start));
+  while (start <= text.size()) {
+    size_t end = text.find(separator, start);
+    if (end == std::string_view::npos) end = text.size();
+    pieces.push_back(text.substr(start, end - start));
     start = end + 1;
   }
+  return pieces;
+}
+
+std::vector<std::string> path_directories() {
+  const char* path = watched_getenv("PATH");
+  std::vector<std::string> directories;
+  for (std::string_view dir : split(path ? path : "/usr/local/bin:/usr/bin:/bin", ':')) directories.emplace_back(dir);
   return directories;
 }
 

@@ -11,6 +11,9 @@ namespace elfrun::util {
 // The lines of `text`, without their '\n'; a last line without one counts, an empty text has none.
 std::vector<std::string_view> split_lines(std::string_view text);
 
+// The pieces of `text` between `separator`s, empty ones included: "a::b" gives "a", "", "b"; "" gives one "".
+std::vector<std::string_view> split(std::string_view text, char separator);
+
 // The directories of $PATH in order, as a shell searches them (its default when PATH is unset); an empty entry
 // is kept as "" (a shell reads it as the working directory).
 std::vector<std::string> path_directories();

@@ -11,6 +11,7 @@ namespace {
 
 using elfrun::util::path_directories;
 using elfrun::util::real_path;
+using elfrun::util::split;
 using elfrun::util::split_lines;
 
 // Sets PATH (or unsets it for nullopt) for one test and restores it after.
@@ -40,6 +41,13 @@ TEST(UtilText, SplitLines) {
   EXPECT_TRUE(split_lines("").empty());
   EXPECT_EQ(split_lines("a\nb"), (std::vector<std::string_view>{"a", "b"}));
   EXPECT_EQ(split_lines("a\n\nb\n"), (std::vector<std::string_view>{"a", "", "b"}));
+}
+
+TEST(UtilText, SplitKeepsEmptyPieces) {
+  EXPECT_EQ(split("", ':'), (std::vector<std::string_view>{""}));
+  EXPECT_EQ(split("a::b", ':'), (std::vector<std::string_view>{"a", "", "b"}));
+  EXPECT_EQ(split(":a:", ':'), (std::vector<std::string_view>{"", "a", ""}));
+  EXPECT_EQ(split("/usr/lib", '/'), (std::vector<std::string_view>{"", "usr", "lib"}));
 }
 
 TEST(UtilText, PathDirectoriesKeepEmptyEntries) {
