@@ -17,15 +17,11 @@
 #include "bundle/launcher_data.h"
 #include "loader/machine_facts.h"
 #include "util/sha256.h"
+#include "util/text.h"
 
 namespace elfrun::bundle {
 
 namespace {
-
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 Expected<std::string> read_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -131,7 +127,7 @@ Expected<Layout> plan_bundle(const std::vector<CollectedProgram>& programs,
         found = dir_of_loader.emplace(hash, dir).first;
       }
       const std::string& lib_dir = found->second;
-      std::string loader_path = lib_dir + "/" + base_name(program.loader_host_path);
+      std::string loader_path = lib_dir + "/" + std::string(util::base_name(program.loader_host_path));
       added = layout.add_file(loader_path, std::move(*loader_bytes), 0755, program.loader_host_path);
       if (!added) return added.error();
       for (const CollectedLibrary& library : program.libraries) {
@@ -277,7 +273,7 @@ Expected<void> write_tree(const std::vector<ArchiveEntry>& entries, const std::s
 
 // The .tar.gz's top directory: the output's name without .tar.gz, .tgz or .tar.
 std::string tar_prefix(const std::string& output) {
-  std::string name = base_name(output);
+  std::string name(util::base_name(output));
   for (const char* suffix : {".tar.gz", ".tgz", ".tar"}) {
     size_t length = std::strlen(suffix);
     if (name.size() > length && name.compare(name.size() - length, length, suffix) == 0) {

@@ -33,11 +33,6 @@ namespace {
 
 using util::real_path;
 
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // The value of `option` in a loader or qemu argv built by run::plan_run ("--library-path", "-L").
 std::optional<std::string> option_value(const std::vector<std::string>& argv, const std::string& option) {
   for (size_t i = 1; i + 1 < argv.size(); ++i) {
@@ -126,7 +121,7 @@ std::vector<std::string> dlopened_names(const std::string& log) {
 Expected<CollectedProgram> collect_program(const std::string& given, const CollectOptions& options) {
   CollectedProgram collected;
   collected.given = given;
-  collected.name = base_name(given);
+  collected.name = util::base_name(given);
   std::string path = given;
   if (path.find('/') == std::string::npos) {
     auto found = run::find_in_path(path);
@@ -250,7 +245,7 @@ Expected<CollectedProgram> collect_program(const std::string& given, const Colle
     auto [it, inserted] = by_path.emplace(host, collected.libraries.size());
     if (inserted) collected.libraries.push_back({host, {}});
     auto& names = collected.libraries[it->second].names;
-    for (const std::string& name : {base_name(o.name), o.soname ? *o.soname : std::string()}) {
+    for (const std::string& name : {std::string(util::base_name(o.name)), o.soname ? *o.soname : std::string()}) {
       if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
   }

@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "elf/identify.h"
 #include "elf/machine.h"
+#include "util/text.h"
 
 namespace elfrun::cli {
 
@@ -22,16 +23,6 @@ using elf::FileKind;
 using elf::FileReport;
 using elf::PathProbe;
 using Json = nlohmann::ordered_json;
-
-std::string hex_bytes(const std::vector<uint8_t>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text(bytes.size() * 2, '0');
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    text[2 * i] = kDigits[bytes[i] >> 4];
-    text[2 * i + 1] = kDigits[bytes[i] & 0xf];
-  }
-  return text;
-}
 
 // DT_RPATH / DT_RUNPATH entries as glibc splits them (elf/dl-load.c fillin_rpath: ':' only, empty entries kept).
 std::vector<std::string> split_path_list(const std::string& list) {
@@ -241,7 +232,7 @@ void describe_elf(const FileReport& report, const std::string& interpreter, Para
     if (!flags.empty()) out.line("flags", join(flags, ", "));
   }
   if (object.notes.abi_tag) out.line("ABI note", abi_note_text(object) + " (the oldest kernel it supports)");
-  if (object.notes.build_id) out.line("build-id", hex_bytes(*object.notes.build_id));
+  if (object.notes.build_id) out.line("build-id", util::hex(*object.notes.build_id));
   std::vector<std::string> properties;
   if (object.notes.x86_isa_needed) {
     properties.push_back("x86 ISA needed: " + join(elf::x86_isa_names(*object.notes.x86_isa_needed), " "));
@@ -364,7 +355,7 @@ Json elf_json(const FileReport& report, Json json) {
   json["flags"] = dynamic ? Json(elf::dynamic_flag_names(dynamic->flags)) : Json::array();
   json["flags_1"] = dynamic ? Json(elf::dynamic_flag_1_names(dynamic->flags_1)) : Json::array();
   json["abi_note"] = object.notes.abi_tag ? Json(abi_note_text(object)) : Json(nullptr);
-  json["build_id"] = object.notes.build_id ? Json(hex_bytes(*object.notes.build_id)) : Json(nullptr);
+  json["build_id"] = object.notes.build_id ? Json(util::hex(*object.notes.build_id)) : Json(nullptr);
   auto bits = [](const std::optional<uint32_t>& value, auto names) {
     return value ? Json(names(*value)) : Json(nullptr);
   };

@@ -15,16 +15,11 @@
 #include "elf/identify.h"
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
+#include "util/text.h"
 
 namespace elfrun::diagnose {
 
 namespace {
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 std::string architecture(const elf::ElfObject& object) {
   return elf::describe_architecture(object.ident.elf_class, object.byte_order(), object.header.machine);
@@ -50,7 +45,7 @@ void add_system_wide_fix(Walk& walk, Finding& finding, const ExecTarget& target,
     loader = inside(loader);
     for (std::string& dir : dirs) dir = inside(dir);
   }
-  std::string directory = parent_of(interpreter);
+  std::string directory(util::dir_name(interpreter));
   std::string link = "ln -s " + quote(loader) + " " + quote(interpreter);
   if (!walk.real_host_path(directory)) link = "mkdir -p " + quote(directory) + " && " + link;
   finding.fixes.push_back(link + "   # system-wide: the loader where the program looks for it");

@@ -14,6 +14,7 @@
 
 #include "elf/layout.h"
 #include "elf/machine.h"
+#include "util/text.h"
 
 namespace elfrun::elf {
 
@@ -25,11 +26,6 @@ constexpr size_t kBinprmBufSize = 256;
 constexpr uint64_t kSniffSize = 512;
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
-std::string_view basename_of(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
 
 // Names of loaders and C libraries, and the libc each belongs to. Matched against the file name of a PT_INTERP, a
 // DT_NEEDED entry or the object's own SONAME.
@@ -44,7 +40,7 @@ constexpr LibcName kLibcNames[] = {
 };
 
 std::string_view libc_of_name(std::string_view name) {
-  std::string_view file = basename_of(name);
+  std::string_view file = util::base_name(name);
   for (const LibcName& entry : kLibcNames) {
     if (starts_with(file, entry.prefix)) return entry.libc;
   }
@@ -251,7 +247,7 @@ std::string_view libc_of(const ElfObject& object, std::string_view path) {
     }
   }
   if (!path.empty()) {
-    std::string_view file = basename_of(path);
+    std::string_view file = util::base_name(path);
     if (starts_with(file, "ld-musl-") || starts_with(file, "libc.musl-")) return "musl";
   }
   // glibc's csu/abi-note.S puts the ABI tag into every program linked with its crt1.o, static ones included.
@@ -431,7 +427,7 @@ Expected<FileReport> identify(const ByteSource& source, std::string path, const 
     report.kind = FileKind::script;
     ScriptInfo script = parse_script_line(head);
     if (script.error.empty()) {
-      bool env = basename_of(script.interpreter) == "env";
+      bool env = util::base_name(script.interpreter) == "env";
       if (env && script.argument) script.env_program = env_program_of(*script.argument);
       bool blanks = script.argument && script.argument->find_first_of(" \t") != std::string::npos;
       if (blanks && env && !starts_with(*script.argument, "-S")) {

@@ -12,6 +12,7 @@
 #include "elf/elf_object.h"
 #include "loader/machine_facts.h"
 #include "util/access_log.h"
+#include "util/text.h"
 
 namespace elfrun::loader {
 
@@ -36,12 +37,6 @@ bool is_directory(const std::string& path) {
   bool found = ::stat(path.c_str(), &st) == 0;
   util::watch_stat(path, found ? &st : nullptr, errno);
   return found && S_ISDIR(st.st_mode);
-}
-
-std::string parent_of(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 std::string base_of(const std::string& path) {
@@ -74,10 +69,10 @@ std::vector<std::string> listed_standard_directories() {
 
 // A loader in <root>/lib*/ sits in a root layout: its libraries are in that root's system directories too.
 std::string root_of(const std::string& loader_path) {
-  std::string dir = parent_of(loader_path);
+  std::string dir(util::dir_name(loader_path));
   std::string base = base_of(dir);
   if (base.rfind("lib", 0) == 0) {
-    std::string root = parent_of(dir);
+    std::string root(util::dir_name(dir));
     if (root == "/usr") return "/";  // /usr/lib/ld-... belongs to the host root
     return root;
   }
@@ -148,7 +143,7 @@ std::vector<DiscoveredLoader> search_loaders(const DiscoveryOptions& options,
     if (!dirs.empty()) {
       loader.library_dirs = dirs;
     } else {
-      loader.library_dirs.push_back(parent_of(path));
+      loader.library_dirs.emplace_back(util::dir_name(path));
       if (!loader.root.empty() && loader.root != "/") {
         for (const std::string& system_dir : loader.identity.system_dirs) {
           std::string dir = loader.root + system_dir;

@@ -44,17 +44,6 @@ bool kernel_runs(uint16_t machine) {
   return false;
 }
 
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string dir_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 bool is_executable_file(const std::string& path) {
   struct stat st {};
   bool found = ::stat(path.c_str(), &st) == 0;
@@ -147,7 +136,7 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
   for (const auto& object : resolution->objects) {
     if (object.found_by != loader::FoundBy::search && object.found_by != loader::FoundBy::preload) continue;
     // Under a root the loader will run on the host: its directories are the host's names for them.
-    std::string dir = dir_name(object.host_path.empty() ? object.path : object.host_path);
+    std::string dir(util::dir_name(object.host_path.empty() ? object.path : object.host_path));
     if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
   }
   for (const std::string& dir : extra_dirs) {
@@ -163,7 +152,7 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
 void visit_candidate_loaders(const loader::DiscoveryOptions& discovery, const elf::ElfObject& program,
                              const std::function<bool(const loader::DiscoveredLoader&)>& visit) {
   const loader::MachineFacts* facts = loader::machine_facts(program);
-  std::string interp_name = program.interpreter ? base_name(*program.interpreter) : std::string();
+  std::string interp_name(program.interpreter ? util::base_name(*program.interpreter) : std::string_view());
   bool wants_musl = elf::libc_of(program) == "musl";
   auto could_serve = [&](const loader::LoaderCandidate& candidate) {
     if (candidate.machine != program.header.machine || candidate.elf_class != program.ident.elf_class) return false;
@@ -178,14 +167,14 @@ void visit_candidate_loaders(const loader::DiscoveryOptions& discovery, const el
   loader::DiscoveryOptions options = discovery;
   if (!interp_name.empty()) {
     options.prefilter = [&](const loader::LoaderCandidate& candidate) {
-      return base_name(candidate.path) == interp_name && could_serve(candidate);
+      return util::base_name(candidate.path) == interp_name && could_serve(candidate);
     };
     options.only_name = interp_name;
     loader::visit_loaders(options, [&](const loader::DiscoveredLoader& found) { return done = visit(found); });
     if (done) return;
   }
   options.prefilter = [&](const loader::LoaderCandidate& candidate) {
-    return base_name(candidate.path) != interp_name && could_serve(candidate);
+    return util::base_name(candidate.path) != interp_name && could_serve(candidate);
   };
   options.only_name.clear();
   loader::visit_loaders(options, visit);
@@ -332,7 +321,7 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
     std::string root = request.root ? *request.root : std::string();
     if (root.empty() && object->interpreter) {
       visit_candidate_loaders(request.discovery, *object, [&](const loader::DiscoveredLoader& loader) {
-        if (loader.root.empty() || base_name(loader.path) != base_name(*object->interpreter)) return false;
+        if (loader.root.empty() || util::base_name(loader.path) != util::base_name(*object->interpreter)) return false;
         // qemu -L ROOT maps the PT_INTERP path into the root: the loader must be there under that very path (Debian's
         // ppc64 root has it at lib64/ld64.so.1 and lib/ld64.so.1 alike).
         if (!is_executable_file(loader.root + *object->interpreter)) {

@@ -29,6 +29,7 @@
 #include <functional>
 
 #include "util/cache_file.h"
+#include "util/text.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #if defined(__clang__)
@@ -94,10 +95,9 @@ std::string entry_name(std::string_view key) {
     hash ^= static_cast<unsigned char>(key[i]);
     hash *= 0x100000001b3ULL;
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string name(16, '0');
-  for (int i = 15; i >= 0; --i, hash >>= 4) name[static_cast<size_t>(i)] = kHex[hash & 15];
-  return name;
+  uint8_t bytes[8];
+  for (int i = 7; i >= 0; --i, hash >>= 8) bytes[i] = static_cast<uint8_t>(hash);
+  return util::hex(bytes);
 }
 
 // Keeps the cache small: past kMaximumEntries entries, the least recently written go (only when a plan is stored,

@@ -15,15 +15,11 @@
 #include "elf/byte_source.h"
 #include "elf/identify.h"
 #include "util/access_log.h"
+#include "util/text.h"
 
 namespace elfrun::run {
 
 namespace {
-
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 bool starts_with_shebang(std::string_view head) { return head.size() >= 2 && head[0] == '#' && head[1] == '!'; }
 
@@ -80,7 +76,7 @@ Expected<Shebang> parse_shebang(elf::ByteView head) {
 }
 
 std::optional<std::string> env_command(const Shebang& shebang) {
-  if (base_name(shebang.interpreter) != "env" || !shebang.argument) return std::nullopt;
+  if (util::base_name(shebang.interpreter) != "env" || !shebang.argument) return std::nullopt;
   const std::string& word = *shebang.argument;
   // The kernel passes the whole rest of the line as one argument: with a blank inside, env looks for a program whose
   // name contains that blank, and options (-S, -i...) or assignments change what env does. Those are not followed.

@@ -49,11 +49,7 @@ std::string running_binary_build_id() {
             if (name_size > left - sizeof note || desc_size > left - sizeof note - name_size) break;
             const unsigned char* name = at + sizeof note;
             if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
-              static constexpr char kHex[] = "0123456789abcdef";
-              for (size_t k = 0; k < note.n_descsz; ++k) {
-                hex += kHex[name[name_size + k] >> 4];
-                hex += kHex[name[name_size + k] & 15];
-              }
+              hex = util::hex(std::span(name + name_size, note.n_descsz));
             }
             at += sizeof note + name_size + desc_size;
             left -= sizeof note + name_size + desc_size;

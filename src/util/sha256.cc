@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "util/text.h"
+
 namespace elfrun {
 
 namespace {
@@ -100,13 +102,7 @@ std::array<uint8_t, 32> Sha256::finish() {
 std::string sha256_hex(std::string_view bytes) {
   Sha256 hash;
   hash.update(bytes);
-  static const char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (uint8_t byte : hash.finish()) {
-    hex.push_back(kDigits[byte >> 4]);
-    hex.push_back(kDigits[byte & 15]);
-  }
-  return hex;
+  return util::hex(hash.finish());
 }
 
 }  // namespace elfrun

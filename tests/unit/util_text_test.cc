@@ -11,6 +11,9 @@ namespace {
 
 using elfrun::util::path_directories;
 using elfrun::util::real_path;
+using elfrun::util::base_name;
+using elfrun::util::dir_name;
+using elfrun::util::hex;
 using elfrun::util::split;
 using elfrun::util::split_lines;
 
@@ -41,6 +44,23 @@ TEST(UtilText, SplitLines) {
   EXPECT_TRUE(split_lines("").empty());
   EXPECT_EQ(split_lines("a\nb"), (std::vector<std::string_view>{"a", "b"}));
   EXPECT_EQ(split_lines("a\n\nb\n"), (std::vector<std::string_view>{"a", "", "b"}));
+}
+
+TEST(UtilText, BaseAndDirName) {
+  EXPECT_EQ(base_name("/lib64/ld-linux-x86-64.so.2"), "ld-linux-x86-64.so.2");
+  EXPECT_EQ(base_name("hello"), "hello");
+  EXPECT_EQ(base_name("dir/"), "");
+  EXPECT_EQ(dir_name("/lib64/ld-linux-x86-64.so.2"), "/lib64");
+  EXPECT_EQ(dir_name("/etc"), "/");
+  EXPECT_EQ(dir_name("hello"), ".");
+  EXPECT_EQ(dir_name("./m64"), ".");
+  EXPECT_EQ(dir_name("a/b/c"), "a/b");
+}
+
+TEST(UtilText, Hex) {
+  const uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+  EXPECT_EQ(hex(bytes), "000fa5ff");
+  EXPECT_EQ(hex({}), "");
 }
 
 TEST(UtilText, SplitKeepsEmptyPieces) {
