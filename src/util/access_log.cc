@@ -29,6 +29,22 @@ Observation stat_observation(const std::string& path, const struct stat* st, int
   return observation;
 }
 
+Observation real_path_observation(const std::string& path, const std::string& result) {
+  Observation observation;
+  observation.kind = Observation::Kind::real_path;
+  observation.name = path;
+  observation.value = result;
+  return observation;
+}
+
+Observation environment_observation(const char* name, const char* value) {
+  Observation observation;
+  observation.kind = Observation::Kind::environment;
+  observation.name = name;
+  if (value != nullptr) observation.value = value;
+  return observation;
+}
+
 }  // namespace
 
 Observation observe_stat(const std::string& path) {
@@ -45,20 +61,10 @@ Observation observe_access(const std::string& path) {
   return observation;
 }
 
-Observation observe_real_path(const std::string& path) {
-  Observation observation;
-  observation.kind = Observation::Kind::real_path;
-  observation.name = path;
-  observation.value = real_path(path);
-  return observation;
-}
+Observation observe_real_path(const std::string& path) { return real_path_observation(path, real_path(path)); }
 
 Observation observe_environment(const std::string& name) {
-  Observation observation;
-  observation.kind = Observation::Kind::environment;
-  observation.name = name;
-  if (const char* value = std::getenv(name.c_str())) observation.value = value;
-  return observation;
+  return environment_observation(name.c_str(), std::getenv(name.c_str()));
 }
 
 bool still_holds(const Observation& observation) {
@@ -88,9 +94,8 @@ void AccessLog::record(Observation observation) {
   if (observation.kind == Observation::Kind::stat && observation.error == ENOENT && observation.name.size() > 1 &&
       observation.name[0] == '/') {
     for (;;) {
-      size_t slash = observation.name.rfind('/');
-      if (slash == 0 || slash == std::string::npos) break;
-      std::string parent = observation.name.substr(0, slash);
+      std::string parent(dir_name(observation.name));
+      if (parent == "/") break;
       struct stat st {};
       if (::stat(parent.c_str(), &st) == 0 || errno != ENOENT) break;
       observation.name = std::move(parent);
@@ -112,8 +117,7 @@ void AccessLog::fold_missing_into_directories(int64_t started) {
         observation.name[0] != '/') {
       return {};
     }
-    size_t slash = observation.name.rfind('/');
-    return slash == 0 ? std::string("/") : observation.name.substr(0, slash);
+    return std::string(dir_name(observation.name));
   };
   auto unchanged_before_start = [&](const Observation& directory) {
     return directory.kind == Observation::Kind::stat && directory.error == 0 && S_ISDIR(directory.mode) &&
@@ -175,17 +179,12 @@ void watch_access(const std::string& path) {
 }
 
 void watch_real_path(const std::string& path, const std::string& result) {
-  if (active_log == nullptr) return;
-  Observation observation;
-  observation.kind = Observation::Kind::real_path;
-  observation.name = path;
-  observation.value = result;
-  active_log->record(std::move(observation));
+  if (active_log != nullptr) active_log->record(real_path_observation(path, result));
 }
 
 const char* watched_getenv(const char* name) {
   const char* value = std::getenv(name);
-  if (active_log != nullptr) active_log->record(observe_environment(name));
+  if (active_log != nullptr) active_log->record(environment_observation(name, value));
   return value;
 }
 
