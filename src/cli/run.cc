@@ -92,8 +92,10 @@ int run_run(const RunOptions& options) {
   util::AccessLog access_log;
   std::optional<util::AccessLogScope> recording;
   struct timespec started {};
-  ::clock_gettime(CLOCK_REALTIME, &started);
-  if (plan_cache.enabled()) recording.emplace(access_log);
+  if (plan_cache.enabled()) {
+    ::clock_gettime(CLOCK_REALTIME, &started);
+    recording.emplace(access_log);
+  }
   auto config = loader::read_configuration();
   if (!config) {
     print_error(config.error().message);
@@ -104,8 +106,8 @@ int run_run(const RunOptions& options) {
   request.discovery.cache = std::make_shared<loader::IdentityCache>(loader::IdentityCache::for_user());
   run::RunPlan plan = run::plan_run(request);
   recording.reset();
-  access_log.fold_missing_into_directories(started.tv_sec);
   if (plan_cache.enabled()) {
+    access_log.fold_missing_into_directories(started.tv_sec);
     std::string remembered = remember_plan(plan_cache, plan, request.args, access_log);
     if (!remembered.empty()) plan.reasons.push_back(std::move(remembered));
   }

@@ -11,9 +11,7 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
-#include <iterator>
 #include <string>
 
 #include "run/plan_cache.h"
@@ -30,36 +28,38 @@ RunCommandLine find_run_command_line(int argc, char** argv) {
   line.run = i;
   bool cacheable = i == 1;
   static constexpr const char* kWithValue[] = {"--root", "--loader", "--library-path", "--argv0", "--search"};
+  // The words that key the plan, gathered as the options are read: -v says how the plan is made, not what it is.
+  std::vector<std::string_view> words;
   for (++i; i < argc; ++i) {
     const char* arg = argv[i];
     if (std::strcmp(arg, "--") == 0) {
-      if (i + 1 < argc) line.program = i + 1;
       line.options_end = i;
+      words.emplace_back(arg);
+      if (i + 1 < argc) {
+        line.program = i + 1;
+        words.emplace_back(argv[i + 1]);
+      }
       break;
     }
     if (arg[0] != '-' || arg[1] == '\0') {
       line.program = line.options_end = i;
+      words.emplace_back(arg);
       break;
+    }
+    if (std::strcmp(arg, "-v") == 0 || std::strcmp(arg, "--verbose") == 0) {
+      line.verbose = true;
+      continue;
     }
     bool with_value = false;
     for (const char* option : kWithValue) with_value = with_value || std::strcmp(arg, option) == 0;
+    words.emplace_back(arg);
     if (with_value) {
-      ++i;  // its value
-    } else if (std::strcmp(arg, "-v") == 0 || std::strcmp(arg, "--verbose") == 0) {
-      line.verbose = true;
+      if (++i < argc) words.emplace_back(argv[i]);  // its value
     } else if (std::strcmp(arg, "--allow-setuid") != 0) {
       cacheable = false;
     }
   }
-  if (cacheable && line.program > 0) {
-    for (int k = line.run + 1; k <= line.program; ++k) {
-      bool verbose_flag = std::strcmp(argv[k], "-v") == 0 || std::strcmp(argv[k], "--verbose") == 0;
-      // Not an option's value (--argv0 -v): that word stays.
-      bool is_value = k > line.run + 1 && std::any_of(std::begin(kWithValue), std::end(kWithValue),
-                                                      [&](const char* o) { return std::strcmp(argv[k - 1], o) == 0; });
-      if (!verbose_flag || is_value || k == line.program) line.cacheable_words.emplace_back(argv[k]);
-    }
-  }
+  if (cacheable && line.program > 0) line.cacheable_words = std::move(words);
   return line;
 }
 
