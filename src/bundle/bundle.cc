@@ -55,17 +55,12 @@ std::string absolute_path(const std::string& path) {
     if (::getcwd(cwd, sizeof cwd) != nullptr) full = std::string(cwd) + "/" + full;
   }
   std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= full.size()) {
-    size_t end = full.find('/', start);
-    if (end == std::string::npos) end = full.size();
-    std::string part = full.substr(start, end - start);
+  for (std::string& part : util::split_non_empty(full, '/')) {
     if (part == "..") {
       if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
+    } else if (part != ".") {
+      parts.push_back(std::move(part));
     }
-    start = end + 1;
   }
   std::string result;
   for (const std::string& part : parts) result += "/" + part;

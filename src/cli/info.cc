@@ -27,13 +27,8 @@ using Json = nlohmann::ordered_json;
 // DT_RPATH / DT_RUNPATH entries as glibc splits them (elf/dl-load.c fillin_rpath: ':' only, empty entries kept).
 std::vector<std::string> split_path_list(const std::string& list) {
   std::vector<std::string> entries;
-  size_t start = 0;
-  while (true) {
-    size_t colon = list.find(':', start);
-    entries.push_back(list.substr(start, colon - start));
-    if (colon == std::string::npos) return entries;
-    start = colon + 1;
-  }
+  for (std::string_view entry : util::split(list, ':')) entries.emplace_back(entry);
+  return entries;
 }
 
 std::string abi_note_text(const elf::ElfObject& object) {

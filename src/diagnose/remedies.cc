@@ -13,27 +13,11 @@
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "run/plan.h"
+#include "util/text.h"
 
 namespace elfrun::diagnose {
 
 namespace {
-
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::vector<std::string> split_list(const std::string& list) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(':', start);
-    if (end == std::string::npos) end = list.size();
-    if (end > start) items.push_back(list.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
 
 bool wants_musl(const elf::ElfObject& program) {
   if (program.interpreter && program.interpreter->find("ld-musl") != std::string::npos) return true;
@@ -68,7 +52,7 @@ bool plan_works(bool symbols, const ExecTarget& target, const elf::ElfObject& pr
     // A loader maps the program itself: with PROT_EXEC, which a noexec mount refuses as execve does.
     struct statvfs fs {};
     if (::statvfs(target.host_path.c_str(), &fs) == 0 && (fs.f_flag & ST_NOEXEC)) return false;
-    std::vector<std::string> dirs = split_list(option_value(plan.argv, "--library-path").value_or(""));
+    std::vector<std::string> dirs = util::split_non_empty(option_value(plan.argv, "--library-path").value_or(""), ':');
     bool inhibit = std::find(plan.argv.begin(), plan.argv.end(), "--inhibit-cache") != plan.argv.end();
     auto resolution = resolve_under(target.host_path, plan.exec_path, dirs, inhibit);
     if (!resolution || !resolution->loader_found || !resolution_works(*resolution, target.host_path, symbols)) {
@@ -245,7 +229,7 @@ std::optional<RunFix> find_run_fix(Walk& walk, const ExecTarget& target, const e
   for (const loader::DiscoveredLoader& candidate : walk.loaders()) {
     if (candidate.machine != program.header.machine || candidate.elf_class != program.ident.elf_class) continue;
     if (candidate.root.empty() || candidate.root == "/") continue;
-    if (base_name(candidate.path) != base_name(*program.interpreter)) continue;
+    if (util::base_name(candidate.path) != util::base_name(*program.interpreter)) continue;
     run::RunRequest rooted = request;
     rooted.root = candidate.root;
     std::vector<std::string> options = {"--root", candidate.root};

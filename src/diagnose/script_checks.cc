@@ -20,11 +20,6 @@ namespace {
 // fs/exec.c exec_binprm: "if (depth > 5) return -ELOOP" — the sixth #! (or binfmt_misc) rewrite fails.
 constexpr int kMaxRewrites = 5;
 
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 // Debian packages of common script interpreters, by program name.
 const std::map<std::string, std::string>& interpreter_packages() {
   static const std::map<std::string, std::string> packages = {
@@ -189,7 +184,7 @@ void examine_script(Walk& walk, const ExecTarget& target) {
                                     ", which does not exist: " + walk.explain_missing(interpreter) +
                                     " — that is what \"bad interpreter: No such file or directory\" means");
     finding.evidence.push_back("the #! line of " + shown + " names " + interpreter);
-    std::string name = base_name(interpreter);
+    std::string name(util::base_name(interpreter));
     if (auto elsewhere = same_name_in_path(walk, name); elsewhere && *elsewhere != interpreter) {
       std::vector<std::string> command{*elsewhere};
       command.insert(command.end(), args.begin(), args.end());
@@ -203,7 +198,7 @@ void examine_script(Walk& walk, const ExecTarget& target) {
   examine_interpreter(walk, target, interpreter, args, "");
 
   // #!/usr/bin/env NAME: env looks NAME up in PATH when the script runs.
-  if (base_name(interpreter) == "env" && argument && !argument->empty() && (*argument)[0] != '-') {
+  if (util::base_name(interpreter) == "env" && argument && !argument->empty() && (*argument)[0] != '-') {
     std::string name = argument->substr(0, argument->find_first_of(" \t"));
     if (name.find('=') != std::string::npos) return;  // env NAME=VALUE: an assignment, not a program
     auto found = same_name_in_path(walk, name);

@@ -9,15 +9,11 @@
 #include <map>
 
 #include "diagnose/walk.h"
+#include "util/text.h"
 
 namespace elfrun::diagnose {
 
 namespace {
-
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 // glibc's _dl_name_match_p: the name a map was loaded by or its SONAME.
 bool name_matches(const loader::LoadedObject& object, const std::string& name) {
@@ -143,8 +139,8 @@ void check_versions(Walk& walk, const ExecTarget& target, const loader::Resoluti
     if (hard.size() > 1) {
       verdict += ", nor " + join(std::vector<std::string>(hard.begin() + 1, hard.end()), ", ");
     }
-    verdict += newest ? " — " + base_name(provider) + " there provides up to " + *newest
-                      : " — " + base_name(provider) + " there defines no version of that kind";
+    verdict += newest ? " — " + std::string(util::base_name(provider)) + " there provides up to " + *newest
+                      : " — " + std::string(util::base_name(provider)) + " there defines no version of that kind";
     Finding& finding = walk.add("version-missing", Severity::blocking, target.shown, verdict);
     last_blocking = walk.findings.size() - 1;
     finding.evidence.push_back("DT_VERNEED of " + requester + " asks " + list.front()->file + " for " +

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "util/access_log.h"
+#include "util/text.h"
 
 namespace elfrun::loader {
 
@@ -32,14 +33,7 @@ std::string host_cwd() {
 int open_in_root_by_walking(int root_fd, const std::string& path, int flags) {
   std::vector<std::string> pending;  // components still to walk, in reverse order
   auto push_path = [&pending](const std::string& p) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= p.size()) {
-      size_t end = p.find('/', start);
-      if (end == std::string::npos) end = p.size();
-      if (end > start) parts.push_back(p.substr(start, end - start));
-      start = end + 1;
-    }
+    std::vector<std::string> parts = util::split_non_empty(p, '/');
     for (auto it = parts.rbegin(); it != parts.rend(); ++it) pending.push_back(*it);
   };
   push_path(path);

@@ -23,6 +23,7 @@
 
 #include "loader/machine_facts.h"
 #include "util/access_log.h"
+#include "util/text.h"
 
 namespace elfrun::loader {
 
@@ -231,16 +232,11 @@ std::vector<std::string> musl_default_dirs(std::string_view data) {
   for_each_string(data, [&](std::string_view text, size_t) {
     if (text[0] != '/' || !contains(text, ":")) return false;
     std::vector<std::string> parts;
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      size_t colon = text.find(':', pos);
-      if (colon == std::string_view::npos) colon = text.size();
-      std::string_view part = text.substr(pos, colon - pos);
+    for (std::string_view part : util::split(text, ':')) {
       if (part.empty() || part[0] != '/' || !contains(part, "lib") || contains(part, " ") || contains(part, "%")) {
         return false;
       }
       parts.emplace_back(part);
-      pos = colon + 1;
     }
     dirs = std::move(parts);
     return true;

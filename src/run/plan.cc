@@ -370,16 +370,7 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   }
 
   std::vector<std::string> user_dirs;
-  if (request.library_path) {
-    size_t start = 0;
-    const std::string& list = *request.library_path;
-    while (start <= list.size()) {
-      size_t end = list.find(':', start);
-      if (end == std::string::npos) end = list.size();
-      if (end > start) user_dirs.push_back(list.substr(start, end - start));
-      start = end + 1;
-    }
-  }
+  if (request.library_path) user_dirs = util::split_non_empty(*request.library_path, ':');
   // The host's own loader for this program (the file at its PT_INTERP, or at the machine's usual PT_INTERP) reads
   // the host's ld.so.cache rightly; any other must be given --inhibit-cache, which only glibc's loader knows.
   auto same_file = [](const std::string& a, const std::string& b) {

@@ -31,6 +31,14 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   return pieces;
 }
 
+std::vector<std::string> split_non_empty(std::string_view text, char separator) {
+  std::vector<std::string> pieces;
+  for (std::string_view piece : split(text, separator)) {
+    if (!piece.empty()) pieces.emplace_back(piece);
+  }
+  return pieces;
+}
+
 std::vector<std::string> path_directories() {
   const char* path = watched_getenv("PATH");
   std::vector<std::string> directories;

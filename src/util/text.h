@@ -16,6 +16,9 @@ std::vector<std::string_view> split_lines(std::string_view text);
 // The pieces of `text` between `separator`s, empty ones included: "a::b" gives "a", "", "b"; "" gives one "".
 std::vector<std::string_view> split(std::string_view text, char separator);
 
+// The non-empty pieces, as strings: a ':'-list of directories with empty entries dropped, a path's components.
+std::vector<std::string> split_non_empty(std::string_view text, char separator);
+
 // The directories of $PATH in order, as a shell searches them (its default when PATH is unset); an empty entry
 // is kept as "" (a shell reads it as the working directory).
 std::vector<std::string> path_directories();

@@ -15,6 +15,7 @@ using elfrun::util::base_name;
 using elfrun::util::dir_name;
 using elfrun::util::hex;
 using elfrun::util::split;
+using elfrun::util::split_non_empty;
 using elfrun::util::split_lines;
 
 // Sets PATH (or unsets it for nullopt) for one test and restores it after.
@@ -68,6 +69,12 @@ TEST(UtilText, SplitKeepsEmptyPieces) {
   EXPECT_EQ(split("a::b", ':'), (std::vector<std::string_view>{"a", "", "b"}));
   EXPECT_EQ(split(":a:", ':'), (std::vector<std::string_view>{"", "a", ""}));
   EXPECT_EQ(split("/usr/lib", '/'), (std::vector<std::string_view>{"", "usr", "lib"}));
+}
+
+TEST(UtilText, SplitNonEmptyDropsEmptyPieces) {
+  EXPECT_TRUE(split_non_empty("", ':').empty());
+  EXPECT_EQ(split_non_empty("::/a::/b:", ':'), (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_EQ(split_non_empty("//usr/./lib/", '/'), (std::vector<std::string>{"usr", ".", "lib"}));
 }
 
 TEST(UtilText, PathDirectoriesKeepEmptyEntries) {
