@@ -21,5 +21,7 @@ Runner add_bundle_command(CLI::App& app);
 // Splits `elfrun bundle ... -- ARGS...`: returns how many leading arguments CLI11 should parse; ARGS are kept for
 // the --trace run.
 int split_bundle_arguments(int argc, char** argv);
+// Hidden: `elfrun completion bash|zsh|fish` prints a completion script made from the commands added before it.
+Runner add_completion_command(CLI::App& app);
 
 }  // namespace elfrun::cli

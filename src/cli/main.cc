@@ -2,13 +2,14 @@
 #include <cstdio>
 #include <vector>
 
+#include "build_info.h"  // generated: ELFRUN_VERSION_LINE (cmake/build_info.cmake)
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "elfrun: runs any Linux ELF program whatever its class, machine or C library, and explains why one "
       "won't run."};
-  app.set_version_flag("--version", "elfrun " ELFRUN_VERSION);
+  app.set_version_flag("--version", ELFRUN_VERSION_LINE);
   app.require_subcommand(1);
   app.fallthrough(false);
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   add(elfrun::cli::add_loaders_command);
   add(elfrun::cli::add_why_command);
   add(elfrun::cli::add_bundle_command);
+  add(elfrun::cli::add_completion_command);  // hidden; last, so that it sees every command above
 
   try {
     app.parse(elfrun::cli::split_bundle_arguments(elfrun::cli::split_run_arguments(argc, argv), argv), argv);
