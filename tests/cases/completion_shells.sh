@@ -7,12 +7,6 @@
 #   - zsh: an interactive zsh in a pseudo-terminal (zpty), compinit with the script in fpath, the line typed with a Tab;
 #   - fish: `fish -c 'complete -C LINE'`, fish's own completion of a command line, non-interactively.
 # The expected commands are those `elfrun --help` lists, so a new command that the completion missed fails here.
-[ -e /proc/self ] || /bin/mount -t proc proc /proc
-[ -e /dev/fd ] || /bin/ln -s /proc/self/fd /dev/fd
-[ -e /dev/stdin ] || /bin/ln -s /proc/self/fd/0 /dev/stdin
-[ -e /dev/stdout ] || /bin/ln -s /proc/self/fd/1 /dev/stdout
-[ -e /dev/stderr ] || /bin/ln -s /proc/self/fd/2 /dev/stderr
-echo RECOVERY-RAN > /tmp/recovery-ran2
 set -u
 . "$(dirname "$0")/lib/case.sh"
 case_need_elfrun

@@ -4,12 +4,6 @@
 # -man PAGE` print nothing on stderr. There is a page for elfrun itself and one for each command `elfrun --help`
 # lists, and none for a command that does not exist; each has the sections a man page needs, and the version it
 # shows is the build's.
-[ -e /proc/self ] || /bin/mount -t proc proc /proc
-[ -e /dev/fd ] || /bin/ln -s /proc/self/fd /dev/fd
-[ -e /dev/stdin ] || /bin/ln -s /proc/self/fd/0 /dev/stdin
-[ -e /dev/stdout ] || /bin/ln -s /proc/self/fd/1 /dev/stdout
-[ -e /dev/stderr ] || /bin/ln -s /proc/self/fd/2 /dev/stderr
-echo RECOVERY-RAN > /tmp/recovery-ran
 set -u
 . "$(dirname "$0")/lib/case.sh"
 case_need_elfrun
