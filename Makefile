@@ -11,7 +11,7 @@ build:
 demo:
 	sh scripts/demo
 
-# The whole test suite (CI=true also tests the i386, static and asan presets; see README "Tests").
+# The whole test suite (CI=true also tests the i386, static and asan presets; see docs/DEVELOPMENT.md "Tests").
 test:
 	sh scripts/test
 

@@ -147,7 +147,7 @@ table() {
 bench_host() {
   dir=$work/host
   mkdir -p "$dir" "$work/installed"
-  # Measured as installed (README: install -m 755 build/static/elfrun /usr/local/bin/), not where the linker wrote
+  # Measured as installed (docs/DEVELOPMENT.md: install -m 755 build/static/elfrun /usr/local/bin/), not where the linker wrote
   # it: here a binary fresh from the linker costs ~70 µs more to start than a copy of the same bytes (every run,
   # as measured with the same timer: the linker writes its output in small pieces, and the page cache keeps them
   # so), which would be a cost of the build directory, not of elfrun.

@@ -45,7 +45,8 @@ foreach(shell_file bash:elfrun zsh:_elfrun fish:elfrun.fish)
   add_custom_command(
     OUTPUT ${completion_dir}/${shell}/${file}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${completion_dir}/${shell}
-    COMMAND ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:elfrun> completion ${shell} > ${completion_dir}/${shell}/${file}
+    COMMAND ${CMAKE_CROSSCOMPILING_EMULATOR} $<TARGET_FILE:elfrun> completion ${shell}
+            > ${completion_dir}/${shell}/${file}
     DEPENDS elfrun
     COMMENT "Generating the ${shell} completion from elfrun's command definitions"
     VERBATIM)
