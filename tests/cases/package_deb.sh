@@ -15,7 +15,8 @@
 #     where bash-completion, zsh and fish look;
 #   - `dpkg -r elfrun` then leaves the file system as it was before `dpkg -i` (a listing of every path, except
 #     dpkg's own database and log and the user's elfrun cache under /root/.cache, which is user data).
-# ELFRUN_DEB_DIR=DIR takes the two .deb files from DIR instead of building them (they take minutes to build).
+# ELFRUN_DEB_DIR=DIR takes the .deb files from DIR instead of building them (they take minutes to build), and
+# ELFRUN_DEB_ARCHS (default "amd64 i386") limits the architectures, for trying one while the other builds.
 # Needs root (dpkg-buildpackage's chroot-free build is fine as any user, but dpkg -i in a root and the overlays are
 # not), unshare, overlayfs and the packages scripts/bootstrap installs; else skipped (77; CI: fails).
 set -u
@@ -60,8 +61,8 @@ if [ "${1:-}" = --in-namespace ]; then
     program=./hello-broken
     loader=/lib64/ld-linux-x86-64.so.2
   fi
-  cp "$deb" "$merged/root/"
   listing >"$work/$arch-before"
+  cp "$deb" "$merged/root/"
 
   in_root "dpkg -i $(basename "$deb")"
   [ "$in_status" -eq 0 ] || case_fail "dpkg -i in the $arch root failed"
@@ -118,6 +119,7 @@ case_need_tools dpkg-buildpackage dpkg-parsechangelog dpkg-deb lintian dh gcc pa
 unshare --mount --propagation private true 2>/dev/null || case_skip "unshare --mount is not allowed here"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+archs=${ELFRUN_DEB_ARCHS:-amd64 i386}
 version=$(cd "$source_dir" && dpkg-parsechangelog -S Version)
 export version
 echo "debian/changelog: version $version"
@@ -133,7 +135,7 @@ else
   else
     tar -C "$source_dir" --exclude=./build -cf - . | tar -xf - -C "$work/src/elfrun"
   fi
-  for arch in amd64 i386; do
+  for arch in $archs; do
     set -- -b -us -uc -j2
     [ "$arch" = i386 ] && set -- "$@" --host-arch i386
     echo "# dpkg-buildpackage $* (log: $work/build-$arch.log)"
@@ -146,7 +148,7 @@ else
 fi
 [ "$case_failures" -eq 0 ] || exit 1
 
-for arch in amd64 i386; do
+for arch in $archs; do
   deb=$debs/elfrun_${version}_$arch.deb
   [ -f "$deb" ] || {
     case_fail "no $deb"
@@ -172,7 +174,7 @@ cp "$work/hello" "$work/hello-broken"
 patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 "$work/hello-broken"
 
 status=0
-for arch in amd64 i386; do
+for arch in $archs; do
   root=$(sh "$source_dir/scripts/make-root" "$arch") || {
     echo "FAIL: scripts/make-root $arch could not make the root"
     exit 1

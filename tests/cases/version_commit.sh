@@ -11,7 +11,8 @@ version=$(sed -n 's/^project(elfrun VERSION \([0-9.]*\).*/\1/p' "$source_dir/CMa
 case_expect "$line" "elfrun $version (" "elfrun --version"
 changelog=$(sed -n '1s/^elfrun (\([^)]*\)).*/\1/p' "$source_dir/debian/changelog")
 [ "$changelog" = "$version" ] || case_fail "debian/changelog says $changelog, CMakeLists.txt $version"
-if command -v git >/dev/null 2>&1 && [ "$(git -C "$source_dir" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$source_dir" && pwd -P)" ]; then
+top=$(git -C "$source_dir" rev-parse --show-toplevel 2>/dev/null)
+if [ -n "$top" ] && [ "$top" = "$(cd "$source_dir" && pwd -P)" ]; then
   head=$(git -C "$source_dir" rev-parse --short=12 HEAD)
   if git -C "$source_dir" diff-index --quiet HEAD --; then
     case_expect "$line" "(commit $head)" "elfrun --version of a clean checkout"
