@@ -127,11 +127,12 @@ echo "debian/changelog: version $version"
 if [ -n "${ELFRUN_DEB_DIR:-}" ]; then
   debs=$ELFRUN_DEB_DIR
 else
-  # A copy of the tree as git sees it (tracked and new files, not what .gitignore leaves out: build/ above all).
+  # A copy of the tree as git sees it (tracked and new files, not what .gitignore leaves out: build/ above all),
+  # without .git: built as from a source tarball, so `elfrun --version` says "unknown commit".
   mkdir -p "$work/src/elfrun"
   if git -C "$source_dir" rev-parse --show-toplevel >/dev/null 2>&1; then
-    (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - --no-recursion) |
-      tar -xf - -C "$work/src/elfrun"
+    (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard |
+      tar -cf - --null --no-recursion -T -) | tar -xf - -C "$work/src/elfrun"
   else
     tar -C "$source_dir" --exclude=./build -cf - . | tar -xf - -C "$work/src/elfrun"
   fi
