@@ -3,11 +3,13 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "elfrun: runs any Linux ELF program whatever its class, machine or C library, and explains why one "
       "won't run."};
+  elfrun::cli::install_untrusted_reporter();
   app.set_version_flag("--version", "elfrun " ELFRUN_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
