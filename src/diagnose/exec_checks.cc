@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "util/file_capabilities.h"
 #include "diagnose/walk.h"
 #include "elf/identify.h"
 #include "run/plan.h"
+#include "util/file_capabilities.h"
 #include "util/text.h"
 
 namespace elfrun::diagnose {
@@ -87,8 +87,8 @@ void check_mount_and_privileges(Walk& walk, const ExecTarget& target) {
                                     " is setuid or setgid, but its file system is mounted nosuid: it runs "
                                     "with your privileges, not its owner's");
     finding.evidence.push_back(target.host_path + ": " + where + ", mode " + mode_text(target.st.st_mode));
-  } else if (auto capabilities = setuid || target.depth != 0 ? std::nullopt
-                                                             : util::file_capabilities(target.host_path)) {
+  } else if (auto capabilities =
+                 setuid || target.depth != 0 ? std::nullopt : util::file_capabilities(target.host_path)) {
     Finding& finding =
         walk.add("file-capabilities", Severity::warning, target.shown,
                  target.shown +

@@ -22,8 +22,8 @@
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
 #include "run/script.h"
-#include "util/file_capabilities.h"
 #include "util/access_log.h"
+#include "util/file_capabilities.h"
 #include "util/text.h"
 
 namespace elfrun::run {
