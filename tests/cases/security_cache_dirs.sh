@@ -24,7 +24,7 @@ chmod 755 "$work"
 cd "$work" || exit 1
 unset ELFRUN_NO_CACHE XDG_CACHE_HOME
 
-alice=$(security_add_user) || case_skip "useradd failed"
+security_add_user alice || case_skip "useradd failed"
 alice_home=$(getent passwd "$alice" | cut -d: -f6)
 
 # root's directory that alice points her cache at: 600 files, half of them named as cache entries are.

@@ -28,7 +28,7 @@ cd "$work" || exit 1
 export ELFRUN_NO_CACHE=1
 unset XDG_CONFIG_HOME
 
-alice=$(security_add_user) || case_skip "useradd failed"
+security_add_user alice || case_skip "useradd failed"
 alice_home=$(getent passwd "$alice" | cut -d: -f6)
 cp "$fixtures/probe-x86_64" probe-no-interp &&
   patchelf --set-interpreter /nonexistent/ld-linux-x86-64.so.2 probe-no-interp && chmod 755 probe-no-interp || exit 1

@@ -1,6 +1,6 @@
 # Helpers for the security_*.sh cases (issue 13): unprivileged users created and removed by the case, and a listing
 # of a directory with hashes to show what an elfrun run as root did or did not touch. Source after case.sh.
-#     security_add_user       creates a fresh user with a home directory, prints its name (removed by
+#     security_add_user VAR   creates a fresh user with a home directory, sets VAR to its name (removed by
 #                             security_cleanup, which the case's EXIT trap calls)
 #     security_as USER CMD... runs CMD as USER keeping the environment (runuser, as `su` without `-` does)
 #     security_listing DIR    one line per entry under DIR: type, owner, mode, name, sha256 of a regular file
@@ -11,7 +11,7 @@ security_add_user() {
   security_user=elfrun-t$$-$(( $(printf '%s' "$security_users" | wc -w) + 1 ))
   useradd --create-home --shell /bin/sh "$security_user" >/dev/null 2>&1 || return 1
   security_users="$security_users $security_user"
-  echo "$security_user"
+  eval "$1=\$security_user"
 }
 
 security_cleanup() {
