@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-labels: slow
 # Issue 13, finding 6: the sh bundle trusts no unpack directory it did not make. With a shared XDG_CACHE_HOME
 # (a sticky directory everyone writes), another user pre-creates elfrun-bundles/HASH/bin/PROG; the victim's run must
 # not execute it: the bundle sees that elfrun-bundles is not the victim's private directory, says so in one line and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-labels: slow
 # Issue 13, finding 1: root running elfrun with another user's HOME or XDG_CACHE_HOME (`sudo -E`, `su` without `-`,
 # replayed here as root with that environment) must not write into, nor prune, a directory that user chose. The
 # caches follow util/trust.h's rule: every directory from / down to the cache owned by root or the effective user,

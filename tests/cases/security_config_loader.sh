@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-labels: slow
 # Issue 13, finding 2: a loader named by configuration is executed (to identify it, then to run programs), so the
 # configuration file and the loader must pass util/trust.h's rule: owned by root or the effective user, writable by
 # nobody else, in directories that are too. Root running with another user's HOME (`sudo -E`, `su` without `-`,

@@ -37,6 +37,7 @@ status=$?
 
 why=$("$elfrun" why ./caps-no-interp 2>&1)
 case_expect "$why" "file capabilities" "why's output"
+case_expect "$why" "elfrun run --allow-setuid ./caps-no-interp" "why's fix (run refuses it without the option)"
 json=$("$elfrun" why --json ./caps-no-interp 2>&1)
 case_expect "$json" '"file-capabilities"' "why --json"
 case_expect "$json" 'permitted 0x400' "why --json (cap_net_bind_service is capability 10)"
