@@ -160,39 +160,101 @@ Expected<Layout> plan_bundle(const std::vector<CollectedProgram>& programs,
   return layout;
 }
 
-std::string sh_header(const std::string& content_hash, const std::string& default_program, uint64_t offset) {
+namespace {
+
+// Single-quoted for sh: the bytes as they are, ' written as '\''.
+std::string sh_quote(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The manifest the sh header checks an existing unpack directory against: `sha256sum -c` lines for the files (in
+// its escaped form when a name holds a newline or a backslash, as coreutils writes it), then one test per symlink.
+std::string sh_manifest(const std::vector<ArchiveEntry>& entries) {
+  std::string sums, links;
+  for (const ArchiveEntry& entry : entries) {
+    if (entry.kind == ArchiveEntry::Kind::file) {
+      std::string name = "./" + entry.path;
+      bool escaped = name.find_first_of("\n\\") != std::string::npos;
+      if (escaped) {
+        std::string plain;
+        for (char c : name)
+          plain += c == '\n' ? std::string("\\n") : c == '\\' ? std::string("\\\\") : std::string(1, c);
+        name = plain;
+      }
+      sums += (escaped ? "\\" : "") + sha256_hex(entry.content) + "  " + name + "\n";
+    } else if (entry.kind == ArchiveEntry::Kind::symlink) {
+      std::string path = sh_quote("./" + entry.path);
+      links += "  [ -L " + path + " ] && [ \"$(readlink -- " + path + ")\" = " + sh_quote(entry.link_target) +
+               " ] || return 1\n";
+    }
+  }
+  return "verify() {\n"
+         "  cd \"$1\" || return 1\n"
+         "  sha256sum -c - >/dev/null 2>&1 <<'ELFRUN_MANIFEST_END' || return 1\n" +
+         sums + "ELFRUN_MANIFEST_END\n" + links + "}\n";
+}
+
+}  // namespace
+
+std::string sh_header(const std::string& content_hash, const std::string& default_program, uint64_t offset,
+                      const std::vector<ArchiveEntry>& entries) {
   char offset_text[32];
   std::snprintf(offset_text, sizeof offset_text, "%010llu", static_cast<unsigned long long>(offset));
-  std::string quoted_default = "'";
-  for (char c : default_program) quoted_default += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  quoted_default += "'";
   return std::string(
              "#!/bin/sh\n"
              "# An elfrun bundle (sh format): this script, then a gzip-compressed tar of the bundle. The first run\n"
-             "# unpacks it to ${XDG_CACHE_HOME:-$HOME/.cache}/elfrun-bundles/HASH (into a temporary directory, then\n"
-             "# renamed, so that a half-unpacked bundle is never used); every run then execs the bundle's program\n"
-             "# named like the name this file was invoked by (a symlink to it), else the first one.\n"
+             "# unpacks it to ${XDG_CACHE_HOME:-$HOME/.cache}/elfrun-bundles/HASH: into a fresh private directory\n"
+             "# (mktemp -d), then renamed into place, so that a half-unpacked bundle is never used. A later run "
+             "reuses\n"
+             "# that directory only when it and the cache directory are this user's, writable by nobody else, and\n"
+             "# every file matches the manifest below (sha256sum); otherwise it unpacks again. Every run then execs\n"
+             "# the bundle's program named like the name this file was invoked by (a symlink to it), else the first.\n"
              "offset=") +
-         offset_text + "\nhash=" + content_hash + "\ndefault=" + quoted_default +
-         "\n"
+         offset_text + "\nhash=" + content_hash + "\ndefault=" + sh_quote(default_program) + "\n" +
+         sh_manifest(entries) +
+         "# A directory of this user (uid $2), not a symlink, writable by nobody else.\n"
+         "private_dir() {\n"
+         "  [ -d \"$1\" ] && [ ! -L \"$1\" ] || return 1\n"
+         "  owner=$2\n"
+         "  set -f\n"
+         "  set -- $(LC_ALL=C ls -ldn -- \"$1\")\n"
+         "  set +f\n"
+         "  case $1 in d????w* | d???????w*) return 1 ;; esac\n"
+         "  [ \"$3\" = \"$owner\" ]\n"
+         "}\n"
+         "uid=$(id -u)\n"
          "cache=${XDG_CACHE_HOME:-${HOME:-}/.cache}/elfrun-bundles\n"
-         "dir=$cache/$hash\n"
          "self=$0\n"
          "case $self in */*) ;; *) self=$(command -v -- \"$self\") || { echo \"$0: cannot find this file\" >&2; "
          "exit 127; } ;; esac\n"
-         "if [ ! -d \"$dir\" ]; then\n"
-         "  tmp=$cache/.unpack.$$\n"
-         "  mkdir -p \"$cache\" && rm -rf \"$tmp\" && mkdir \"$tmp\" || { echo \"$0: cannot write to $cache\" >&2; "
-         "exit 126; }\n"
+         "[ -e \"$cache\" ] || [ -L \"$cache\" ] || mkdir -p -m 700 \"$cache\" 2>/dev/null\n"
+         "if ! private_dir \"$cache\" \"$uid\"; then\n"
+         "  echo \"$0: warning: $cache is not a private directory of this user: unpacking into a new temporary "
+         "directory\" >&2\n"
+         "  cache=$(mktemp -d \"${TMPDIR:-/tmp}/elfrun-bundle.XXXXXX\") || exit 126\n"
+         "fi\n"
+         "dir=$cache/$hash\n"
+         "if ! private_dir \"$dir\" \"$uid\" || ! (verify \"$dir\"); then\n"
+         "  tmp=$(mktemp -d \"$cache/.unpack.XXXXXX\") || { echo \"$0: cannot write to $cache\" >&2; exit 126; }\n"
          "  tail -c +\"$offset\" \"$self\" | gzip -dc | (cd \"$tmp\" && tar -xf -)\n"
          "  if [ ! -f \"$tmp/bin/$default\" ]; then\n"
          "    rm -rf \"$tmp\"\n"
          "    echo \"$0: cannot unpack the bundle into $cache (gzip and tar are needed)\" >&2\n"
          "    exit 126\n"
          "  fi\n"
-         "  # Another run may have unpacked it meanwhile: then mv puts ours inside it, and ours is removed.\n"
-         "  mv \"$tmp\" \"$dir\" 2>/dev/null\n"
-         "  rm -rf \"$tmp\" \"$dir/.unpack.$$\"\n"
+         "  chmod 700 \"$tmp\"\n"
+         "  # What stood there (damaged, or not ours) is moved aside and removed; ours is renamed into place. Another\n"
+         "  # run may have unpacked it meanwhile: then mv puts ours inside it, and ours is removed.\n"
+         "  if [ -e \"$dir\" ] || [ -L \"$dir\" ]; then\n"
+         "    if old=$(mktemp -d \"$cache/.old.XXXXXX\"); then mv -- \"$dir\" \"$old/\" 2>/dev/null; rm -rf \"$old\"; "
+         "fi\n"
+         "  fi\n"
+         "  mv -- \"$tmp\" \"$dir\" 2>/dev/null\n"
+         "  rm -rf \"$dir/${tmp##*/}\"\n"
+         "  [ -d \"$tmp\" ] && dir=$tmp\n"
+         "  private_dir \"$dir\" \"$uid\" || dir=$tmp\n"
          "fi\n"
          "name=${0##*/}\n"
          "program=$default\n"
@@ -318,8 +380,8 @@ Expected<WriteResult> write_bundle(const Layout& layout, Format format, const st
     bytes = std::move(*compressed);
   } else {
     result.content_hash = sha256_hex(*compressed).substr(0, 32);
-    std::string header = sh_header(result.content_hash, default_program, 0);
-    header = sh_header(result.content_hash, default_program, header.size() + 1);  // fixed width: same length
+    std::string header = sh_header(result.content_hash, default_program, 0, entries);
+    header = sh_header(result.content_hash, default_program, header.size() + 1, entries);  // fixed width: same length
     bytes = header + *compressed;
     mode = 0755;
   }

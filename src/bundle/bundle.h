@@ -31,6 +31,7 @@ Expected<WriteResult> write_bundle(const Layout& layout, Format format, const st
 
 // The self-extracting header of the sh format for a payload with this hash; `offset` is where the payload starts
 // (1-based, for tail -c +N). Exposed for the unit test.
-std::string sh_header(const std::string& content_hash, const std::string& default_program, uint64_t offset);
+std::string sh_header(const std::string& content_hash, const std::string& default_program, uint64_t offset,
+                      const std::vector<ArchiveEntry>& entries);
 
 }  // namespace elfrun::bundle

@@ -23,6 +23,7 @@
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
 #include "run/plan.h"
+#include "util/file_capabilities.h"
 #include "util/text.h"
 
 extern char** environ;
@@ -139,6 +140,12 @@ Expected<CollectedProgram> collect_program(const std::string& given, const Colle
                  "setgid privileges, so the bundle would silently run it without them"};
   }
   collected.host_path = real_path(path);
+  // File capabilities are lost the same way; the bundle is still made, with a warning (util/file_capabilities.h).
+  if (auto capabilities = util::file_capabilities(path)) {
+    collected.notes.push_back(given + ": warning: has file capabilities (" + *capabilities +
+                              "): a bundled program runs through its loader, which the kernel never grants them, so "
+                              "the bundle runs it without them");
+  }
   auto source = elf::ByteSource::open(path);
   if (!source) return Error{given + ": " + source.error().message};
   auto head = (*source)->bytes_up_to(0, 2);

@@ -4,11 +4,13 @@
 
 #include "build_info.h"  // generated: ELFRUN_VERSION_LINE (cmake/build_info.cmake)
 #include "cli/commands.h"
+#include "cli/output.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "elfrun: runs any Linux ELF program whatever its class, machine or C library, and explains why one "
       "won't run."};
+  elfrun::cli::install_untrusted_reporter();
   app.set_version_flag("--version", ELFRUN_VERSION_LINE);
   app.require_subcommand(1);
   app.fallthrough(false);

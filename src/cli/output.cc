@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <set>
+#include <string>
+
+#include "util/trust.h"
 
 namespace elfrun::cli {
 
@@ -82,6 +86,13 @@ void print_error(std::string_view message) { print_to_stderr("", "", Style::red,
 
 void print_warning(std::string_view file, std::string_view message) {
   print_to_stderr(file, "warning: ", Style::yellow, message);
+}
+
+void install_untrusted_reporter() {
+  util::set_untrusted_reporter([](std::string_view line) {
+    static std::set<std::string, std::less<>> printed;
+    if (printed.insert(std::string(line)).second) print_warning("", line);
+  });
 }
 
 }  // namespace elfrun::cli

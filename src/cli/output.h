@@ -37,5 +37,7 @@ void print_error(std::string_view file, std::string_view message);
 void print_error(std::string_view message);
 // "elfrun: FILE: warning: message" on stderr.
 void print_warning(std::string_view file, std::string_view message);
+// Makes util::report_untrusted (util/trust.h) print "elfrun: warning: ignoring ...", each line once.
+void install_untrusted_reporter();
 
 }  // namespace elfrun::cli

@@ -13,6 +13,7 @@
 #include "diagnose/walk.h"
 #include "elf/identify.h"
 #include "run/plan.h"
+#include "util/file_capabilities.h"
 #include "util/text.h"
 
 namespace elfrun::diagnose {
@@ -86,6 +87,15 @@ void check_mount_and_privileges(Walk& walk, const ExecTarget& target) {
                                     " is setuid or setgid, but its file system is mounted nosuid: it runs "
                                     "with your privileges, not its owner's");
     finding.evidence.push_back(target.host_path + ": " + where + ", mode " + mode_text(target.st.st_mode));
+  } else if (auto capabilities =
+                 setuid || target.depth != 0 ? std::nullopt : util::file_capabilities(target.host_path)) {
+    Finding& finding =
+        walk.add("file-capabilities", Severity::warning, target.shown,
+                 target.shown +
+                     " has file capabilities: started directly it runs with them; run through a loader (elfrun run) "
+                     "or bundled it runs without them, because the kernel grants them only to a program it starts "
+                     "itself");
+    finding.evidence.push_back(target.host_path + ": " + *capabilities);
   } else if (setuid && target.depth == 0) {
     Finding& finding =
         walk.add("setuid", Severity::info, target.shown,

@@ -13,6 +13,7 @@
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "run/plan.h"
+#include "util/file_capabilities.h"
 #include "util/text.h"
 
 namespace elfrun::diagnose {
@@ -199,7 +200,8 @@ std::optional<RunFix> find_run_fix(Walk& walk, const ExecTarget& target, const e
   request.discovery = walk.options().discovery;
   std::vector<std::string> base_options;
   if (request.root) base_options = {"--root", *request.root};
-  bool setuid = (target.st.st_mode & (S_ISUID | S_ISGID)) != 0;
+  // File capabilities are refused by run like setuid, and allowed by the same option (util/file_capabilities.h).
+  bool setuid = (target.st.st_mode & (S_ISUID | S_ISGID)) != 0 || util::file_capabilities(target.host_path);
   if (setuid) {
     request.allow_setuid = true;
     base_options.push_back("--allow-setuid");

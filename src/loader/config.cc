@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "util/access_log.h"
+#include "util/trust.h"
 
 namespace elfrun::loader {
 
@@ -19,6 +20,11 @@ Expected<void> read_config_file(const std::string& path, DiscoveryOptions& optio
     return {};
   }
   util::watch_stat(path, &st, 0);
+  // The trust rule (util/trust.h): a configuration another user can write would choose what elfrun executes.
+  if (std::string reason = util::untrusted_path_reason(path); !reason.empty()) {
+    util::report_untrusted("configuration", path, reason);
+    return {};
+  }
   toml::parse_result result = toml::parse_file(path);
   if (!result) {
     const auto& error = result.error();
@@ -30,6 +36,15 @@ Expected<void> read_config_file(const std::string& path, DiscoveryOptions& optio
       const toml::table* entry = (*loaders)[i].as_table();
       auto loader_path = entry ? (*entry)["path"].value<std::string>() : std::nullopt;
       if (!loader_path) return Error{path + ": [[loader]] entry " + std::to_string(i + 1) + " has no path"};
+      // A loader is executed (to identify it, and to run programs): it must pass the rule too. One that does not
+      // exist is left to discovery, which says so.
+      struct stat loader_st {};
+      if (::lstat(loader_path->c_str(), &loader_st) == 0) {
+        if (std::string reason = util::untrusted_path_reason(*loader_path); !reason.empty()) {
+          util::report_untrusted("loader", *loader_path + " (named by " + path + ")", reason);
+          continue;
+        }
+      }
       DiscoveryOptions::ConfiguredLoader configured;
       configured.path = *loader_path;
       configured.source = "config " + path;

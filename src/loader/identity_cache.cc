@@ -182,7 +182,7 @@ std::string IdentityCache::name_of(const FileStamp& file) const {
 
 std::optional<LoaderFileFacts> IdentityCache::load(const FileStamp& file) const {
   if (!enabled()) return std::nullopt;
-  auto text = util::read_own_file(directory_ + "/" + name_of(file));
+  auto text = util::read_own_file(directory_, name_of(file));
   if (!text) return std::nullopt;
   return parse_loader_facts(*text, file, tool_);
 }

@@ -23,6 +23,7 @@
 #include "loader/resolver.h"
 #include "run/script.h"
 #include "util/access_log.h"
+#include "util/file_capabilities.h"
 #include "util/text.h"
 
 namespace elfrun::run {
@@ -360,6 +361,15 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
                                    interpreter_identity ? &*interpreter_identity : nullptr, cache, plan.reasons))) {
       return hand_to_kernel("its interpreter " + *object->interpreter + " exists and every library resolves");
     }
+  }
+  // File capabilities are lost through a loader the same way (util/file_capabilities.h).
+  std::optional<std::string> capabilities = setuid ? std::nullopt : util::file_capabilities(program);
+  if (capabilities && !request.allow_setuid) {
+    plan.refusal_status = 126;
+    plan.refusal = program + " has file capabilities (" + *capabilities +
+                   "): run through a loader it would lose them (the kernel grants them only to a program it starts "
+                   "itself); --allow-setuid runs it anyway";
+    return plan;
   }
   if (setuid && !request.allow_setuid) {
     plan.refusal_status = 126;

@@ -100,24 +100,44 @@ std::string entry_name(std::string_view key) {
   return util::hex(bytes);
 }
 
+// Whether `name` is one the cache writes (entry_name's 16 lower-case hex digits): nothing else in the directory is
+// ever removed, whoever put it there.
+bool is_entry_name(const char* name) {
+  size_t length = 0;
+  for (; name[length] != '\0'; ++length) {
+    char c = name[length];
+    if (length == 16 || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return length == 16;
+}
+
 // Keeps the cache small: past kMaximumEntries entries, the least recently written go (only when a plan is stored,
-// which is the slow path anyway).
-void prune(const std::string& directory) {
-  DIR* dir = ::opendir(directory.c_str());
-  if (dir == nullptr) return;
+// which is the slow path anyway). Only the cache's own entries count and go: regular files named as entry_name names
+// them and owned by this user, removed through the directory's fd (a directory swapped in meanwhile is not touched).
+void prune(int directory_fd) {
+  int list_fd = ::openat(directory_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (list_fd < 0) return;
+  DIR* dir = ::fdopendir(list_fd);
+  if (dir == nullptr) {
+    ::close(list_fd);
+    return;
+  }
   std::vector<std::pair<int64_t, std::string>> entries;
   while (dirent* entry = ::readdir(dir)) {
     struct stat st {};
-    if (entry->d_name[0] == '.' || ::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!is_entry_name(entry->d_name) || ::fstatat(directory_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) {
+      continue;
+    }
     entries.emplace_back(static_cast<int64_t>(st.st_mtim.tv_sec), entry->d_name);
   }
+  ::closedir(dir);
   if (entries.size() > kMaximumEntries) {
     std::sort(entries.begin(), entries.end());
     for (size_t i = 0; i + kMaximumEntries * 3 / 4 < entries.size(); ++i) {
-      ::unlinkat(::dirfd(dir), entries[i].second.c_str(), 0);
+      ::unlinkat(directory_fd, entries[i].second.c_str(), 0);
     }
   }
-  ::closedir(dir);
 }
 
 void append_observation(std::string& out, const Observation& observation) {
@@ -316,7 +336,7 @@ PlanCache PlanCache::for_user() { return PlanCache(util::user_cache_directory("p
 
 std::optional<CachedPlan> PlanCache::load(std::string_view key) const {
   if (!enabled()) return std::nullopt;
-  auto text = util::read_own_file(directory_ + "/" + entry_name(key));
+  auto text = util::read_own_file(directory_, entry_name(key));
   if (!text) return std::nullopt;
   // Each observation is checked as it is read, and the first that no longer holds ends it.
   CachedPlan plan;
@@ -333,9 +353,12 @@ bool PlanCache::store(std::string_view key, const CachedPlan& plan) const {
       return false;
     }
   }
-  if (!util::write_file_atomically(directory_, entry_name(key), format_plan_entry(key, plan))) return false;
-  prune(directory_);
-  return true;
+  int directory_fd = util::open_cache_directory(directory_, true);
+  if (directory_fd < 0) return false;
+  bool written = util::write_file_atomically(directory_fd, entry_name(key), format_plan_entry(key, plan));
+  if (written) prune(directory_fd);
+  ::close(directory_fd);
+  return written;
 }
 
 }  // namespace elfrun::run

@@ -14,6 +14,7 @@
 #include <ctime>
 
 #include "util/text.h"
+#include "util/trust.h"
 
 namespace elfrun::util {
 
@@ -84,8 +85,15 @@ std::string user_cache_directory(std::string_view name) {
   return base;
 }
 
-std::optional<std::string> read_own_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+int open_cache_directory(const std::string& directory, bool create) {
+  TrustFailure failure;
+  int fd = open_trusted_directory(directory, create, failure);
+  if (fd < 0) report_untrusted("cache", directory, failure);
+  return fd;
+}
+
+std::optional<std::string> read_own_file(int directory_fd, const char* name) {
+  int fd = ::openat(directory_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return std::nullopt;
   struct stat st {};
   std::optional<std::string> text;
@@ -104,21 +112,17 @@ std::optional<std::string> read_own_file(const std::string& path) {
   return text;
 }
 
-namespace {
+std::optional<std::string> read_own_file(const std::string& directory, const std::string& name) {
+  int directory_fd = open_cache_directory(directory, false);
+  if (directory_fd < 0) return std::nullopt;
+  auto text = read_own_file(directory_fd, name.c_str());
+  ::close(directory_fd);
+  return text;
+}
 
-bool make_directory(const std::string& path) { return ::mkdir(path.c_str(), 0700) == 0 || errno == EEXIST; }
-
-}  // namespace
-
-bool write_file_atomically(const std::string& directory, const std::string& name, std::string_view text) {
-  // mkdir -p, each level private to the user.
-  for (size_t slash = directory.find('/', 1); slash != std::string::npos; slash = directory.find('/', slash + 1)) {
-    make_directory(directory.substr(0, slash));
-  }
-  if (!make_directory(directory)) return false;
-  std::string path = directory + "/" + name;
-  std::string temporary = path + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+bool write_file_atomically(int directory_fd, const std::string& name, std::string_view text) {
+  std::string temporary = name + ".tmp" + std::to_string(::getpid());
+  int fd = ::openat(directory_fd, temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return false;
   size_t done = 0;
   while (done < text.size()) {
@@ -128,11 +132,19 @@ bool write_file_atomically(const std::string& directory, const std::string& name
     done += static_cast<size_t>(n);
   }
   bool written = ::close(fd) == 0 && done == text.size();
-  if (!written || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
+  if (!written || ::renameat(directory_fd, temporary.c_str(), directory_fd, name.c_str()) != 0) {
+    ::unlinkat(directory_fd, temporary.c_str(), 0);
     return false;
   }
   return true;
+}
+
+bool write_file_atomically(const std::string& directory, const std::string& name, std::string_view text) {
+  int directory_fd = open_cache_directory(directory, true);
+  if (directory_fd < 0) return false;
+  bool written = write_file_atomically(directory_fd, name, text);
+  ::close(directory_fd);
+  return written;
 }
 
 namespace entry_text {

@@ -43,12 +43,20 @@ bool settled(const FileStamp& stamp);
 // an absolute directory.
 std::string user_cache_directory(std::string_view name);
 
-// The whole of a small (< 64 KiB) regular file owned by this user, opened without following a symlink: a cache
-// entry another user planted is not trusted. nullopt otherwise.
-std::optional<std::string> read_own_file(const std::string& path);
+// The cache directory `directory`, opened through util/trust.h's rule (created 0700 level by level when `create`):
+// an fd, or -1 when it is missing or fails the rule (then one warning says why, and the cache is not used).
+int open_cache_directory(const std::string& directory, bool create);
 
-// Writes `text` to `directory`/`name` atomically (a temporary file renamed over the old one), creating the directory
-// and its parents private to the user. Best effort: false when it could not.
+// The whole of a small (< 64 KiB) regular file `name` in the directory `directory_fd`, owned by this user, opened
+// without following a symlink: a cache entry another user planted is not trusted. nullopt otherwise.
+std::optional<std::string> read_own_file(int directory_fd, const char* name);
+// The same in the directory `directory`, opened by open_cache_directory.
+std::optional<std::string> read_own_file(const std::string& directory, const std::string& name);
+
+// Writes `text` to `name` in `directory_fd` atomically (a temporary file renamed over the old one, all by the fd).
+// Best effort: false when it could not.
+bool write_file_atomically(int directory_fd, const std::string& name, std::string_view text);
+// The same in the directory `directory`, opened (and created) by open_cache_directory.
 bool write_file_atomically(const std::string& directory, const std::string& name, std::string_view text);
 
 // The entry line format.

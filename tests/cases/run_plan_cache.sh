@@ -42,7 +42,9 @@ served_from_cache() {
   awk -v elfrun="execve(\"$elfrun\"" '{ line = $0; sub(/^[0-9]+ +/, "", line) }
     index(line, elfrun) == 1 { inside = 1; next } inside && line ~ /^execve\(/ { inside = 0; after++ } inside
     END { if (after != 1) print "no exec after elfrun" }' "$work/trace" >"$work/before-exec"
-  grep -q 'elfrun/plans/' "$work/before-exec" ||
+  # The entry is opened through the plans directory's fd (util/trust.h walks the cache path one level at a time).
+  grep -q 'openat([0-9]*, "plans", ' "$work/before-exec" &&
+    grep -Eq 'openat\([0-9]+, "[0-9a-f]{16}", ' "$work/before-exec" ||
     case_fail "$name: the run did not read its plan entry: $(cat "$work/before-exec")"
   if sed '1,/elfrun\/plans\//d' "$work/before-exec" | grep -E 'ld\.so\.cache|libc\.so|elfrun/loaders' >/dev/null; then
     case_fail "$name: the run decided again instead of using the cached plan: $(cat "$work/before-exec")"
