@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add(elfrun::cli::add_loaders_command);
   add(elfrun::cli::add_why_command);
   add(elfrun::cli::add_bundle_command);
+  add(elfrun::cli::add_fix_command);
 
   try {
     app.parse(elfrun::cli::split_bundle_arguments(elfrun::cli::split_run_arguments(argc, argv), argv), argv);
