@@ -18,7 +18,10 @@
 #include <set>
 
 #include "fix/fix.h"
+#include "loader/ld_so_cache.h"
+#include "loader/machine_facts.h"
 #include "loader/resolver.h"
+#include "util/cache_file.h"
 #include "util/sha256.h"
 #include "util/text.h"
 
@@ -125,6 +128,59 @@ std::string entry_change(const JournalEntry& entry, const std::string& root) {
   return "";
 }
 
+constexpr const char* kCache = "/etc/ld.so.cache";
+constexpr const char* kAuxCache = "/var/cache/ldconfig/aux-cache";
+
+std::string saved_aux_cache(const std::string& journal_dir, const Journal& journal) {
+  return journal_dir + "/" + journal.id + ".aux-cache";
+}
+
+// Records ldconfig's outputs as they are before the fix (the aux-cache's bytes kept beside the journal).
+Expected<void> save_caches(Journal& journal, const std::string& root, const std::string& journal_dir) {
+  auto cache = read_whole(host_of(root, kCache));
+  journal.cache_sha256 = cache ? sha256_hex(*cache) : "";
+  auto aux = read_whole(host_of(root, kAuxCache));
+  journal.aux_cache_sha256 = aux ? sha256_hex(*aux) : "";
+  if (aux && !util::write_file_atomically(journal_dir, journal.id + ".aux-cache", *aux)) {
+    return Error{"cannot keep a copy of " + host_of(root, kAuxCache) + " in " + journal_dir + ": " +
+                 std::strerror(errno)};
+  }
+  return {};
+}
+
+// After ldconfig ran again without the fix's entry: when it rebuilt ld.so.cache exactly as before the fix (the
+// libraries are as they were), the aux-cache it rewrote (device, inode, ctime and soname of each library it read,
+// glibc elf/cache.c save_aux_cache) goes back to its bytes of before. "" when done, else why not.
+std::string restore_aux_cache(const Journal& journal, const std::string& root, const std::string& journal_dir) {
+  std::string saved = saved_aux_cache(journal_dir, journal);
+  auto cache = read_whole(host_of(root, kCache));
+  std::string now = cache ? sha256_hex(*cache) : "";
+  if (now != journal.cache_sha256) {
+    ::unlink(saved.c_str());
+    return host_of(root, kCache) +
+           " differs from before the fix (the system's libraries changed since): " + "left as ldconfig rebuilt it";
+  }
+  std::string aux = host_of(root, kAuxCache);
+  if (journal.aux_cache_sha256.empty()) {
+    if (::unlink(aux.c_str()) != 0 && errno != ENOENT) return "cannot remove " + aux + ": " + std::strerror(errno);
+    return "";
+  }
+  auto text = read_whole(saved);
+  ::unlink(saved.c_str());
+  if (!text || sha256_hex(*text) != journal.aux_cache_sha256) return "the copy " + saved + " of " + aux + " is gone";
+  std::string temporary = temporary_beside(aux);
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot create " + temporary + ": " + std::strerror(errno);
+  bool written = ::write(fd, text->data(), text->size()) == static_cast<ssize_t>(text->size());
+  written = ::fsync(fd) == 0 && written;
+  ::close(fd);
+  if (!written || ::rename(temporary.c_str(), aux.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    return "cannot put back " + aux + ": " + std::strerror(errno);
+  }
+  return "";
+}
+
 // Removes one entry (checked unchanged by the caller); a directory only when empty.
 std::string remove_entry(const JournalEntry& entry, const std::string& root) {
   std::string path = host_of(root, entry.path);
@@ -133,15 +189,17 @@ std::string remove_entry(const JournalEntry& entry, const std::string& root) {
   return "";
 }
 
-std::vector<std::string> remove_all(const Journal& journal, const std::string& root) {
+std::vector<std::string> remove_all(const Journal& journal, const std::string& root, const std::string& journal_dir) {
   std::vector<std::string> problems;
   for (auto entry = journal.entries.rbegin(); entry != journal.entries.rend(); ++entry) {
     std::string problem = remove_entry(*entry, root);
     if (!problem.empty()) problems.push_back(problem);
   }
   if (journal.ldconfig) {
-    auto rebuilt = run_ldconfig(root);
+    auto rebuilt = run_ldconfig(root, journal.host_ldconfig);
     if (!rebuilt) problems.push_back(rebuilt.error().message);
+    std::string restored = rebuilt ? restore_aux_cache(journal, root, journal_dir) : "";
+    if (!restored.empty()) problems.push_back(restored);
   }
   return problems;
 }
@@ -157,14 +215,22 @@ bool is_elf(const std::string& path) {
 
 }  // namespace
 
-Expected<void> run_ldconfig(const std::string& root) {
-  // -X: no symlinks updated in the library directories; -i: its aux-cache neither read nor written. What ldconfig
-  // then writes is /etc/ld.so.cache alone, rebuilt from ld.so.conf: the same file again once the entry is gone.
+Expected<void> run_ldconfig(const std::string& root, bool host) {
+  // -X: no symlinks updated in the library directories. What ldconfig then writes is /etc/ld.so.cache (and its
+  // aux-cache), rebuilt from ld.so.conf: the same cache again once the entry is gone. Under a root the root's own
+  // ldconfig runs (chroot), as the system would run it; `host`: this machine's, told the root with -r.
+  std::string shown = host ? "/sbin/ldconfig -X -r " + root
+                           : (root == "/" ? std::string() : "chroot " + root + " ") + "/sbin/ldconfig -X";
   pid_t child = ::fork();
   if (child < 0) return Error{std::string("cannot start ldconfig: ") + std::strerror(errno)};
   if (child == 0) {
+    if (host) {
+      const char* argv[] = {"/sbin/ldconfig", "-X", "-r", root.c_str(), nullptr};
+      ::execv(argv[0], const_cast<char* const*>(argv));
+      _exit(127);
+    }
     if (root != "/" && (::chroot(root.c_str()) != 0 || ::chdir("/") != 0)) _exit(126);
-    const char* argv[] = {"/sbin/ldconfig", "-X", "-i", nullptr};
+    const char* argv[] = {"/sbin/ldconfig", "-X", nullptr};
     ::execv(argv[0], const_cast<char* const*>(argv));
     _exit(127);
   }
@@ -172,11 +238,35 @@ Expected<void> run_ldconfig(const std::string& root) {
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Error{"the system's ldconfig (" + (root == "/" ? std::string() : "chroot " + root + " ") +
-                 "/sbin/ldconfig -X -i) failed, status " +
+    return Error{"the system's ldconfig (" + shown + ") failed, status " +
                  std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status))};
   }
   return {};
+}
+
+std::vector<std::string> libraries_not_cached(const FixPlan& plan, const std::string& root) {
+  std::vector<std::string> missing;
+  if (plan.interpreter.empty()) return missing;
+  loader::ResolveOptions resolve;
+  resolve.root = root;
+  resolve.loader_path = plan.interpreter;
+  resolve.include_vdso = false;
+  resolve.program_origin_real_path = true;
+  loader::Resolver resolver(resolve);
+  auto resolution = resolver.resolve(plan.host_program);
+  if (!resolution) return {resolution.error().message};
+  std::string flags;
+  if (!resolution->objects.empty() && resolution->objects[0].elf) {
+    if (const loader::MachineFacts* facts = loader::machine_facts(*resolution->objects[0].elf)) {
+      flags = loader::describe_cache_flags(facts->cache_flags);
+    }
+  }
+  for (const loader::LoadedObject& object : resolution->objects) {
+    if (object.found_by != loader::FoundBy::not_found) continue;
+    missing.push_back(object.name + " is not in " + host_of(root, "/etc/ld.so.cache") +
+                      (flags.empty() ? "" : " with the flags " + flags) + " nor in the loader's system directories");
+  }
+  return missing;
 }
 
 SystemSnapshot snapshot_system(const std::string& root) {
@@ -299,8 +389,10 @@ Expected<ApplyResult> apply_plans(const std::vector<FixPlan>& plans, const Apply
   auto journal_path = options.journal_dir + "/" + journal.id + ".json";
   auto roll_back = [&](const std::string& why) -> Error {
     std::string message = why;
-    for (const std::string& problem : remove_all(journal, root)) message += "\n  while rolling back: " + problem;
+    for (const std::string& problem : remove_all(journal, root, options.journal_dir))
+      message += "\n  while rolling back: " + problem;
     ::unlink(journal_path.c_str());
+    if (::rmdir(options.journal_dir.c_str()) == 0) ::rmdir(options.trusted_base.c_str());
     return Error{message + "\n  everything fix made was removed again"};
   };
   auto written = write_journal(options.journal_dir, journal);
@@ -314,13 +406,38 @@ Expected<ApplyResult> apply_plans(const std::vector<FixPlan>& plans, const Apply
     if (!written) return roll_back(written.error().message);
   }
   if (ldconfig) {
+    auto saved = save_caches(journal, root, options.journal_dir);
+    if (!saved) return roll_back(saved.error().message);
     journal.ldconfig = true;
     written = write_journal(options.journal_dir, journal);
     if (!written) return roll_back(written.error().message);
     auto ran = run_ldconfig(root);
     if (!ran) return roll_back(ran.error().message);
-    result.messages.push_back("ran: " + std::string(root == "/" ? "" : "chroot " + root + " ") +
-                              "/sbin/ldconfig -X -i");
+    result.messages.push_back("ran: " + std::string(root == "/" ? "" : "chroot " + root + " ") + "/sbin/ldconfig -X");
+    // Did that ldconfig index the libraries, with the ABI flags of their class? An ldconfig built for one class
+    // may skip libraries of another (glibc's elf/readlib.c accepts the classes its sysdeps readelflib.c knows).
+    std::vector<std::string> missing;
+    for (const FixPlan& plan : plans) {
+      for (const std::string& line : libraries_not_cached(plan, root)) missing.push_back(line);
+    }
+    if (!missing.empty()) {
+      std::string why = "the system's ldconfig did not index the libraries:";
+      for (const std::string& line : missing) why += "\n  " + line;
+      if (root == "/" || ::access("/sbin/ldconfig", X_OK) != 0) {
+        return roll_back(why + "\n  (`elfrun fix --user` makes a launcher instead, or `elfrun run` runs it)");
+      }
+      result.messages.push_back(why + "\n  falling back to this machine's ldconfig: /sbin/ldconfig -X -r " + root);
+      journal.host_ldconfig = true;
+      written = write_journal(options.journal_dir, journal);
+      if (!written) return roll_back(written.error().message);
+      ran = run_ldconfig(root, true);
+      if (!ran) return roll_back(ran.error().message);
+      for (const FixPlan& plan : plans) {
+        std::vector<std::string> still = libraries_not_cached(plan, root);
+        if (!still.empty()) return roll_back("this machine's ldconfig did not index them either: " + still[0]);
+      }
+    }
+    result.messages.push_back("checked: " + host_of(root, "/etc/ld.so.cache") + " lists the libraries");
   }
   for (const FixPlan& plan : plans) {
     std::string verdict;
@@ -362,9 +479,12 @@ Expected<std::vector<std::string>> undo_journal(const Journal& journal, const Ap
     done.push_back("removed " + host_of(options.root, entry->path));
   }
   if (journal.ldconfig) {
-    auto ran = run_ldconfig(options.root);
+    auto ran = run_ldconfig(options.root, journal.host_ldconfig);
     if (!ran) return ran.error();
     done.push_back("ran the system's ldconfig again");
+    std::string restored = restore_aux_cache(journal, options.root, options.journal_dir);
+    done.push_back(restored.empty() ? "put back " + host_of(options.root, kAuxCache) + " as it was before the fix"
+                                    : restored);
   }
   std::string path = options.journal_dir + "/" + journal.id + ".json";
   if (::unlink(path.c_str()) != 0) return Error{"cannot remove the journal " + path + ": " + std::strerror(errno)};

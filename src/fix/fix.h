@@ -33,6 +33,11 @@ struct FixPlan {
   std::vector<Change> changes;
   std::vector<std::string> problems;  // why no fix can be made (then changes is empty)
   bool input_error = false;           // the program cannot be read or parsed
+  // For the check after ldconfig: the program as a host path, its PT_INTERP, and the directories the
+  // ld.so.conf.d entry names (inside the root); empty when the plan has no ldconfig change.
+  std::string host_program;
+  std::string interpreter;
+  std::vector<std::string> library_dirs;
 };
 
 struct FixOptions {
@@ -60,6 +65,12 @@ struct Journal {
   std::vector<std::string> programs;
   std::vector<JournalEntry> entries;  // in the order they were made
   bool ldconfig = false;              // ldconfig was run after the entries were made
+  bool host_ldconfig = false;         // ... this machine's (ldconfig -r ROOT), the root's own could not index them
+  // ldconfig's two outputs before the fix, by their SHA-256 ("" when absent): --undo checks that ld.so.cache is
+  // rebuilt the same and then puts the aux-cache (stat data only, kept in the journal directory as ID.aux-cache)
+  // back as it was, so that the system is byte for byte as before.
+  std::string cache_sha256;
+  std::string aux_cache_sha256;
 };
 
 // ROOT/var/lib/elfrun/fixes, or ${XDG_STATE_HOME:-~/.local/state}/elfrun/fixes for a user.
@@ -104,8 +115,12 @@ Expected<ApplyResult> apply_plans(const std::vector<FixPlan>& plans, const Apply
 Expected<std::vector<std::string>> undo_journal(const Journal& journal, const ApplyOptions& options);
 // Checks every entry of the journal against the file system: "" when it is as made, else what changed.
 std::vector<std::string> changed_entries(const Journal& journal, const std::string& root);
-// Runs the system's ldconfig (under a root: chroot ROOT /sbin/ldconfig), leaving its aux-cache and links alone.
-Expected<void> run_ldconfig(const std::string& root);
+// Runs the system's ldconfig (under a root: chroot ROOT /sbin/ldconfig; with `host`: this machine's
+// /sbin/ldconfig -r ROOT), leaving the links in the library directories alone.
+Expected<void> run_ldconfig(const std::string& root, bool host = false);
+// The libraries of the plan's program that its loader, started at PT_INTERP, finds neither in ROOT/etc/ld.so.cache
+// (with the ABI flags of the program's class) nor in its system directories: "" when every one is found.
+std::vector<std::string> libraries_not_cached(const FixPlan& plan, const std::string& root);
 
 std::string kind_name(Change::Kind kind);
 

@@ -112,6 +112,11 @@ std::string journal_json(const Journal& journal) {
     object["entries"].push_back(item);
   }
   object["ldconfig"] = journal.ldconfig;
+  if (journal.host_ldconfig) object["host_ldconfig"] = true;
+  if (journal.ldconfig) {
+    object["cache_sha256"] = journal.cache_sha256;
+    object["aux_cache_sha256"] = journal.aux_cache_sha256;
+  }
   return object.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
@@ -145,6 +150,13 @@ Expected<Journal> parse_journal(const std::string& text, const std::string& file
     journal.entries.push_back(entry);
   }
   if (object.contains("ldconfig") && object["ldconfig"].is_boolean()) journal.ldconfig = object["ldconfig"];
+  if (object.contains("host_ldconfig") && object["host_ldconfig"].is_boolean()) {
+    journal.host_ldconfig = object["host_ldconfig"];
+  }
+  for (auto [key, field] :
+       {std::pair{"cache_sha256", &journal.cache_sha256}, std::pair{"aux_cache_sha256", &journal.aux_cache_sha256}}) {
+    if (object.contains(key) && object[key].is_string()) *field = object[key];
+  }
   return journal;
 }
 

@@ -187,6 +187,20 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
                             run::shell_quote(words) + " > " + run::shell_quote({host_of(root, conf)})});
     plan.changes.push_back({Change::Kind::ldconfig, "", "", missing,
                             root == "/" ? "ldconfig" : run::shell_quote({"chroot", root, "/sbin/ldconfig"})});
+    plan.host_program = host_program;
+    plan.interpreter = interpreter;
+    plan.library_dirs = dirs;
+  }
+  // A path a Debian package owns is the package's to change (dpkg -S reads the same lists).
+  for (const Change& change : plan.changes) {
+    if (change.path.empty()) continue;
+    if (auto owner = debian_owner(root, change.path)) {
+      plan.changes.clear();
+      plan.problems.push_back(finding);
+      plan.problems.push_back(host_of(root, change.path) + " belongs to the Debian package " + *owner +
+                              " (dpkg -S): fix refuses to change a path a package owns");
+      return plan;
+    }
   }
   if (plan.changes.empty()) {
     plan.problems.push_back(finding);
