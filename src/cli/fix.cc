@@ -130,6 +130,12 @@ int run_fix(const FixCommandOptions& options) {
     return 2;
   }
   fix_options.discovery = std::move(*config);
+  // Under --root the loader must be one of the root's (a symlink inside it cannot point out of it): its lib and usr
+  // trees are where discovery looks (two levels deep: ROOT/usr/x86_64-pc-linux-gnu/lib).
+  if (root != "/") {
+    for (const char* tree : {"/lib", "/lib64", "/usr", "/opt"})
+      fix_options.discovery.search_dirs.push_back(root + tree);
+  }
   std::vector<fix::FixPlan> plans;
   int status = 0;
   for (const std::string& program : options.programs) {

@@ -15,6 +15,7 @@
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
 #include "fix/fix.h"
+#include "loader/discovery.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
 #include "util/text.h"
@@ -48,6 +49,45 @@ diagnose::Diagnosis diagnosis_of(const std::string& program, const FixOptions& o
   diagnose_options.root = options.root;
   diagnose_options.discovery = options.discovery;
   return diagnose::diagnose(program, diagnose_options);
+}
+
+// A loader inside the root that resolves PROGRAM with its own library directories (host paths), as
+// diagnose/remedies.cc find_run_fix tries the compatible loaders, limited to those under the root.
+std::optional<std::pair<std::string, std::vector<std::string>>> loader_inside_root(const std::string& program,
+                                                                                   const std::string& root,
+                                                                                   const FixOptions& options) {
+  std::string host_program = program_host_path(root, program);
+  auto bytes = elf::ByteSource::open(host_program);
+  if (!bytes) return std::nullopt;
+  auto object = elf::parse_elf(**bytes);
+  if (!object) return std::nullopt;
+  for (const loader::DiscoveredLoader& candidate : loader::discover_loaders(options.discovery)) {
+    if (candidate.machine != object->header.machine || candidate.elf_class != object->ident.elf_class ||
+        candidate.data != object->ident.data) {
+      continue;
+    }
+    if (candidate.path.compare(0, root.size() + 1, root + "/") != 0) continue;
+    std::string path;
+    for (const std::string& dir : candidate.library_dirs) {
+      if (dir.compare(0, root.size() + 1, root + "/") != 0) continue;
+      path += (path.empty() ? "" : ":") + dir.substr(root.size());
+    }
+    loader::ResolveOptions resolve;
+    resolve.root = root;
+    resolve.loader_path = candidate.path.substr(root.size());
+    if (!path.empty()) resolve.library_path = path;
+    resolve.include_vdso = false;
+    resolve.program_origin_real_path = true;
+    loader::Resolver resolver(resolve);
+    auto resolution = resolver.resolve(host_program);
+    if (!resolution || resolution->has_missing() || resolution->fatal_error || !resolution->loader_found) continue;
+    std::vector<std::string> dirs;
+    for (const std::string& dir : candidate.library_dirs) {
+      if (dir.compare(0, root.size() + 1, root + "/") == 0) dirs.push_back(dir);
+    }
+    return std::pair{candidate.path, dirs};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -88,13 +128,23 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
     return host.substr(root.size());
   };
   auto loader = inside(diagnosis.run_loader);
+  std::vector<std::string> run_dirs = diagnosis.run_library_dirs;
+  if (!loader) {
+    // Under --root the working run may use one of this machine's loaders; a symlink inside the root needs one of
+    // the root's own.
+    if (auto found = loader_inside_root(program, root, options)) {
+      loader = inside(found->first);
+      run_dirs = found->second;
+    }
+  }
   if (!loader) {
     plan.problems.push_back(finding);
-    plan.problems.push_back("the loader that runs it, " + diagnosis.run_loader + ", is outside the root " + root);
+    plan.problems.push_back("the loader that runs it, " + diagnosis.run_loader + ", is outside the root " + root +
+                            ", and no loader inside the root resolves it");
     return plan;
   }
   std::vector<std::string> dirs;
-  for (const std::string& dir : diagnosis.run_library_dirs) {
+  for (const std::string& dir : run_dirs) {
     auto dir_inside = inside(dir);
     if (!dir_inside) {
       plan.problems.push_back("its library directory " + dir + " is outside the root " + root);

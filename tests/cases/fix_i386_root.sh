@@ -13,7 +13,9 @@
 #   - `elfrun fix --undo` leaves the root exactly as it was (the listing again), and ./m64 fails again;
 #   - refusals, each with its message and exit status and nothing changed: not root (no --user), an existing file at
 #     the PT_INTERP path, a path a Debian package owns (ROOT/var/lib/dpkg/info/*.list), a journal entry changed since,
-#     a journal directory others may write to.
+#     a journal directory others may write to;
+#   - the same apply and undo from outside with `--root COPY`: the plan runs `chroot COPY /sbin/ldconfig`, ./m64
+#     then runs inside, and undo leaves the copy as it was.
 # The elfrun run inside the root: $elfrun when it is static or i386, else $ELFRUN_STATIC, else build/static/elfrun
 # of this tree, else $ELFRUN_I386. Needs root (chroot, mount); otherwise skipped (77), and under CI=true a failure.
 set -u
@@ -216,6 +218,21 @@ done
 listing "$work/owned-after"
 same_listing "$work/owned" "$work/owned-after" "fix --apply changed the root although dpkg owns the path"
 rm "$copy/var/lib/dpkg/info/libc6-amd64.list"
+
+# 9. The same from outside, with --root (this machine's elfrun, the root's own ldconfig through chroot).
+listing "$work/outside-before"
+out=$("$elfrun" fix --root "$copy" "$copy/root/m64" 2>&1)
+printf '%s\n' "$out"
+case_expect "$out" "chroot $copy /sbin/ldconfig" "fix --root's plan"
+out=$("$elfrun" fix --apply --root "$copy" "$copy/root/m64" 2>&1)
+status=$?
+printf '%s\n' "$out"
+[ "$status" -eq 0 ] || case_fail "fix --apply --root exited $status, not 0"
+in_root ./m64
+[ "$in_out" = "Hello World" ] || case_fail "after fix --apply --root, ./m64 did not print Hello World"
+"$elfrun" fix --undo --root "$copy" || case_fail "fix --undo --root failed"
+listing "$work/outside-after"
+same_listing "$work/outside-before" "$work/outside-after" "fix --undo --root did not leave the root as it was"
 
 umount "$copy/proc"
 [ "$case_failures" -eq 0 ] || exit 1
