@@ -9,7 +9,8 @@
 #     and changes nothing (a listing of every path with its type, mode, owner, hash or link target, before and after);
 #   - `elfrun fix --apply ./m64`: then `./m64`, `sh -c ./m64` (the root's 32-bit dash execs it) and the root's own
 #     `ldd ./m64` work; every ELF file of the root resolves as before (`elfrun deps --format json --root`, before and
-#     after, from the host); `fix --list` shows the fix;
+#     after, from the host); a probe with the same PT_INTERP sees /proc/self/exe as itself and exactly the caller's
+#     argv[0] and environment; `fix --list` shows the fix;
 #   - `elfrun fix --undo` leaves the root exactly as it was (the listing again), and ./m64 fails again;
 #   - refusals, each with its message and exit status and nothing changed: not root (no --user), an existing file at
 #     the PT_INTERP path, a path a Debian package owns (ROOT/var/lib/dpkg/info/*.list), a journal entry changed since,
@@ -55,6 +56,21 @@ ELFRUN_STATIC or ELFRUN_I386)"
   cp -L /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 "$copy/usr/x86_64-pc-linux-gnu/lib/" || exit 1
   printf '#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n' >"$work/hello.c"
   gcc -o "$copy/root/m64" "$work/hello.c" || exit 1
+  # A probe of how it was started: /proc/self/exe, argv[0] and the environment.
+  cat >"$work/probe.c" <<'EOF'
+#include <stdio.h>
+#include <unistd.h>
+extern char **environ;
+int main(int argc, char **argv) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = '\0';
+  printf("exe %s\nargv0 %s\nargc %d\n", exe, argv[0], argc);
+  for (char **entry = environ; *entry; ++entry) printf("env %s\n", *entry);
+  return 0;
+}
+EOF
+  gcc -o "$copy/root/probe64" "$work/probe.c" || exit 1
   cp "$inner" "$copy/usr/local/bin/elfrun" || exit 1
   [ -e "$copy/lib64/ld-linux-x86-64.so.2" ] && {
     echo "FAIL: the i386 root already has /lib64/ld-linux-x86-64.so.2"
@@ -96,13 +112,13 @@ same_listing() {
     diff "$1.hashes" "$2.hashes" | head -20
   fi
 }
-# elf_files: the ELF files of the copy (paths inside it), but those the fix is for: /root/m64, and the 64-bit glibc
+# elf_files: the ELF files of the copy (paths inside it), but those the fix is for: /root/m64, /root/probe64, the glibc
 # in /usr/x86_64-pc-linux-gnu/lib (its libc.so.6 names /lib64/ld-linux-x86-64.so.2 as PT_INTERP too, so that the
 # fix makes its loader found, as intended).
 elf_files() {
   (cd "$copy" && find . -xdev -path ./proc -prune -o -type f -size +52c -print | while read -r f; do
     [ "$(od -An -c -N4 "$f" | tr -d ' ')" = '177ELF' ] && printf '%s\n' "${f#.}"
-  done | grep -vx -e /root/m64 -e '/usr/x86_64-pc-linux-gnu/lib/.*' | LC_ALL=C sort)
+  done | grep -vx -e /root/m64 -e /root/probe64 -e '/usr/x86_64-pc-linux-gnu/lib/.*' | LC_ALL=C sort)
 }
 
 in_root ./m64
@@ -145,6 +161,10 @@ in_root ./m64
 [ "$in_out" = "Hello World" ] && [ "$in_status" -eq 0 ] || case_fail "after fix --apply, ./m64 did not print Hello World"
 in_root "sh -c ./m64"
 [ "$in_out" = "Hello World" ] || case_fail "after fix --apply, sh -c ./m64 did not print Hello World"
+# As itself: /proc/self/exe is the program, argv[0] and the environment are the caller's, nothing added.
+probe=$(chroot "$copy" /usr/bin/env -i PROBE_A=1 /root/probe64 2>&1)
+expected_probe=$(printf 'exe /root/probe64\nargv0 /root/probe64\nargc 1\nenv PROBE_A=1')
+[ "$probe" = "$expected_probe" ] || case_fail "probe64 after the fix reports: $probe (expected: $expected_probe)"
 in_root "ldd ./m64"
 case_expect "$in_out" "libc.so.6 => /usr/x86_64-pc-linux-gnu/lib/libc.so.6" "ldd ./m64"
 case $in_out in *"not a dynamic executable"*) case_fail "the root's ldd still says not a dynamic executable" ;; esac
