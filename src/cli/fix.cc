@@ -8,9 +8,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "loader/config.h"
+#include "util/text.h"
 
 namespace elfrun::cli {
 
@@ -18,6 +21,8 @@ namespace {
 
 struct FixCommandOptions {
   std::string root = "/";
+  bool user = false;
+  std::string bin_dir;
   bool apply = false;
   bool list = false;
   bool undo = false;
@@ -30,16 +35,30 @@ std::string trimmed(std::string root) {
   return root;
 }
 
-fix::ApplyOptions apply_options(const std::string& root) {
+std::string home() {
+  const char* value = std::getenv("HOME");
+  return value && value[0] == '/' ? trimmed(value) : "";
+}
+
+// --user: the journal in the user's state directory, checked from $HOME (or $XDG_STATE_HOME) on; nothing of the
+// system checked or rebuilt, and $HOME itself never removed.
+fix::ApplyOptions apply_options(const std::string& root, bool user) {
   fix::ApplyOptions options;
   options.root = root;
-  options.journal_dir = fix::journal_directory(root, false);
+  options.journal_dir = fix::journal_directory(root, user);
   options.trusted_base = (root == "/" ? std::string() : root) + "/var/lib/elfrun";
+  if (user) {
+    const char* state = std::getenv("XDG_STATE_HOME");
+    options.trusted_base = state && state[0] == '/' ? trimmed(state) : home();
+    options.check_system = false;
+    options.check_programs = false;
+    options.remove_base = false;
+  }
   return options;
 }
 
-int list_fixes(const std::string& root) {
-  fix::ApplyOptions options = apply_options(root);
+int list_fixes(const std::string& root, bool user) {
+  fix::ApplyOptions options = apply_options(root, user);
   auto trusted = fix::check_journal_directory(options.journal_dir, options.trusted_base);
   if (!trusted) {
     print_error(trusted.error().message);
@@ -69,8 +88,8 @@ int list_fixes(const std::string& root) {
   return 0;
 }
 
-int undo_fix(const std::string& root, const std::string& id) {
-  fix::ApplyOptions options = apply_options(root);
+int undo_fix(const std::string& root, const std::string& id, bool user) {
+  fix::ApplyOptions options = apply_options(root, user);
   auto trusted = fix::check_journal_directory(options.journal_dir, options.trusted_base);
   if (!trusted) {
     print_error(trusted.error().message);
@@ -112,15 +131,24 @@ int run_fix(const FixCommandOptions& options) {
     print_error("fix: give PROGRAM..., or --list, or --undo [ID] (elfrun fix --help)");
     return 2;
   }
-  prepare_stdout();
-  bool privileged = ::geteuid() == 0;
-  if ((options.apply || options.undo) && !privileged) {
-    print_error(std::string("fix: ") + (options.undo ? "--undo" : "--apply") +
-                " changes the system and needs root (run it with sudo); nothing was changed");
+  if (options.user && root != "/") {
+    print_error("fix: --user makes a launcher for you on this system; it does not go with --root");
     return 2;
   }
-  if (options.list) return list_fixes(root);
-  if (options.undo) return undo_fix(root, options.undo_id);
+  if (options.user && home().empty()) {
+    print_error("fix --user: $HOME is not set to an absolute directory");
+    return 2;
+  }
+  prepare_stdout();
+  bool privileged = ::geteuid() == 0;
+  if ((options.apply || options.undo) && !privileged && !options.user) {
+    print_error(std::string("fix: ") + (options.undo ? "--undo" : "--apply") +
+                " changes the system and needs root (run it with sudo, or use --user for a launcher of your own); "
+                "nothing was changed");
+    return 2;
+  }
+  if (options.list) return list_fixes(root, options.user);
+  if (options.undo) return undo_fix(root, options.undo_id, options.user);
 
   fix::FixOptions fix_options;
   fix_options.root = root;
@@ -136,10 +164,12 @@ int run_fix(const FixCommandOptions& options) {
     for (const char* tree : {"/lib", "/lib64", "/usr", "/opt"})
       fix_options.discovery.search_dirs.push_back(root + tree);
   }
+  std::string bin_dir = options.bin_dir.empty() ? home() + "/.local/bin" : trimmed(util::real_path(options.bin_dir));
   std::vector<fix::FixPlan> plans;
   int status = 0;
   for (const std::string& program : options.programs) {
-    fix::FixPlan plan = fix::plan_fix(program, fix_options);
+    fix::FixPlan plan =
+        options.user ? fix::plan_user_fix(program, bin_dir, fix_options) : fix::plan_fix(program, fix_options);
     if (plan.input_error) {
       for (const std::string& problem : plan.problems) print_error(program, problem);
       return 2;
@@ -163,7 +193,7 @@ int run_fix(const FixCommandOptions& options) {
     plans.push_back(std::move(plan));
   }
   if (status != 0 || !options.apply || plans.empty()) return status;
-  fix::ApplyOptions apply = apply_options(root);
+  fix::ApplyOptions apply = apply_options(root, options.user);
   apply.fix = fix_options;
   auto result = fix::apply_plans(plans, apply);
   if (!result) {
@@ -171,7 +201,8 @@ int run_fix(const FixCommandOptions& options) {
     return 1;
   }
   for (const std::string& line : result->messages) out(printable(line) + "\n");
-  out(fmt::format("applied as fix {} (elfrun fix --undo {} removes it)\n", result->journal.id, result->journal.id));
+  out(fmt::format("applied as fix {} (elfrun fix {}--undo {} removes it)\n", result->journal.id,
+                  options.user ? "--user " : "", result->journal.id));
   return 0;
 }
 
@@ -183,6 +214,10 @@ Runner add_fix_command(CLI::App& app) {
       app.add_subcommand("fix", "Make a program run as itself (./PROGRAM), system-wide and reversibly.");
   command->add_option("--root", options->root, "Fix the system whose / is DIR");
   command->add_flag("--apply", options->apply, "Make the changes (without it: print them, change nothing)");
+  command->add_flag("--user", options->user,
+                    "No root: a launcher named after the program in ~/.local/bin (or --bin), journal in "
+                    "~/.local/state/elfrun/fixes");
+  command->add_option("--bin", options->bin_dir, "With --user: where the launcher goes (default ~/.local/bin)");
   command->add_flag("--list", options->list, "List the fixes applied, with what each created");
   command->add_option("--undo", options->undo_id, "Remove what fix ID created (default: the newest fix)")
       ->expected(0, 1)

@@ -85,7 +85,7 @@ Expected<JournalEntry> make(const Change& change, const std::string& root) {
     if (fd < 0) return Error{"cannot create " + temporary + ": " + std::strerror(errno)};
     bool written =
         ::write(fd, change.content.data(), change.content.size()) == static_cast<ssize_t>(change.content.size());
-    ::fchmod(fd, 0644);  // whatever the umask: ldconfig reads it as any user
+    ::fchmod(fd, change.mode);  // whatever the umask: ldconfig reads it as any user
     written = ::fsync(fd) == 0 && written;
     ::close(fd);
     if (!written) {
@@ -392,12 +392,18 @@ Expected<ApplyResult> apply_plans(const std::vector<FixPlan>& plans, const Apply
     for (const std::string& problem : remove_all(journal, root, options.journal_dir))
       message += "\n  while rolling back: " + problem;
     ::unlink(journal_path.c_str());
-    if (::rmdir(options.journal_dir.c_str()) == 0) ::rmdir(options.trusted_base.c_str());
+    if (::rmdir(options.journal_dir.c_str()) == 0 && options.remove_base) ::rmdir(options.trusted_base.c_str());
     return Error{message + "\n  everything fix made was removed again"};
   };
   auto written = write_journal(options.journal_dir, journal);
   if (!written) return written.error();
   for (const Change& change : changes) {
+    // A parent directory the journal's own directory needed meanwhile (--user: ~/.local): there, not ours to record.
+    struct stat st {};
+    if (change.kind == Change::Kind::directory && ::lstat(host_of(root, change.path).c_str(), &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+      continue;
+    }
     auto entry = make(change, root);
     if (!entry) return roll_back(entry.error().message);
     journal.entries.push_back(*entry);
@@ -440,6 +446,7 @@ Expected<ApplyResult> apply_plans(const std::vector<FixPlan>& plans, const Apply
     result.messages.push_back("checked: " + host_of(root, "/etc/ld.so.cache") + " lists the libraries");
   }
   for (const FixPlan& plan : plans) {
+    if (!options.check_programs) break;
     std::string verdict;
     if (!runs_as_itself(plan.program, options.fix, verdict)) {
       std::string why = "after the changes, " + plan.program + " still would not run as itself: " + verdict;
@@ -489,7 +496,7 @@ Expected<std::vector<std::string>> undo_journal(const Journal& journal, const Ap
   std::string path = options.journal_dir + "/" + journal.id + ".json";
   if (::unlink(path.c_str()) != 0) return Error{"cannot remove the journal " + path + ": " + std::strerror(errno)};
   // The journal directories are elfrun's own: gone again when empty, so that the system is as before the fix.
-  if (::rmdir(options.journal_dir.c_str()) == 0) ::rmdir(options.trusted_base.c_str());
+  if (::rmdir(options.journal_dir.c_str()) == 0 && options.remove_base) ::rmdir(options.trusted_base.c_str());
   return done;
 }
 

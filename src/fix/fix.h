@@ -21,10 +21,11 @@ namespace elfrun::fix {
 struct Change {
   enum class Kind { directory, symlink, file, ldconfig };
   Kind kind = Kind::file;
-  std::string path;     // inside the root (directory, symlink, file); empty for ldconfig
-  std::string content;  // the symlink's target, or the file's text
-  std::string removes;  // the finding it removes, in words
-  std::string command;  // the shell command that makes it, for the plan
+  std::string path;      // inside the root (directory, symlink, file); empty for ldconfig
+  std::string content;   // the symlink's target, or the file's text
+  std::string removes;   // the finding it removes, in words
+  std::string command;   // the shell command that makes it, for the plan
+  unsigned mode = 0644;  // file: its permissions
 };
 
 struct FixPlan {
@@ -44,6 +45,10 @@ struct FixOptions {
   std::string root = "/";
   loader::DiscoveryOptions discovery;
 };
+
+// --user: a launcher named after the program in BIN_DIR (the bundle's freestanding launcher, patched with the
+// absolute paths of the loader, library directories and program that a checked `elfrun run` uses); no root needed.
+FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, const FixOptions& options);
 
 // The changes that make PROGRAM run as itself; changes nothing.
 FixPlan plan_fix(const std::string& program, const FixOptions& options);
@@ -92,10 +97,12 @@ std::optional<std::string> debian_owner(const std::string& root, const std::stri
 // --- apply.cc ---
 struct ApplyOptions {
   std::string root = "/";
-  std::string journal_dir;   // where the journal goes
-  std::string trusted_base;  // the journal directory's first component elfrun may create
-  bool check_system = true;  // snapshot the system's programs before and after
-  FixOptions fix;            // for the check that each program now runs as itself
+  std::string journal_dir;     // where the journal goes
+  std::string trusted_base;    // the journal directory's first component elfrun may create
+  bool check_system = true;    // snapshot the system's programs before and after
+  bool check_programs = true;  // each program must run as itself afterwards (not for --user: its launcher runs it)
+  bool remove_base = true;     // undo removes trusted_base when empty (not for --user: it is $HOME)
+  FixOptions fix;              // for the check that each program now runs as itself
 };
 
 // What the system's own ELF files resolve to: file -> a line per loaded object. Only files that resolved fully.
