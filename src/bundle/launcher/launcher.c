@@ -6,11 +6,11 @@
  * its symlinks followed), then execs the bundled loader:
  *     LOADER [--argv0 ARGV0] --library-path DIR[:DIR...] [--inhibit-cache] PROGRAM ARGS...
  * with every path made from the launcher's directory and the relative paths patched into elfrun_launcher_data at
- * bundle time (an absolute path, as `elfrun fix --user` patches, is taken as it is) (src/bundle/launcher_data.h describes the layout). ARGV0 is the launcher's own argv[0], the name it
- * was invoked by, so that a symlink `ls -> busybox` still dispatches. The environment is passed on unchanged, with
- * one exception: ELFRUN_BUNDLE_ARGV0, which the sh format's header sets to the name the .sh file was invoked by
- * (POSIX sh has no `exec -a`), is taken as argv[0] and removed. A program with no loader (static) is exec'd
- * directly with that argv[0]. */
+ * bundle time (src/bundle/launcher_data.h describes the layout; an absolute path, as `elfrun fix --user` patches,
+ * is taken as it is). ARGV0 is the launcher's own argv[0], the name it was invoked by, so that a symlink
+ * `ls -> busybox` still dispatches. The environment is passed on unchanged, with one exception: ELFRUN_BUNDLE_ARGV0,
+ * which the sh format's header sets to the name the .sh file was invoked by (POSIX sh has no `exec -a`), is taken as
+ * argv[0] and removed. A program with no loader (static) is exec'd directly with that argv[0]. */
 
 #define AREA_SIZE 4096
 #define HEADER_SIZE 32
