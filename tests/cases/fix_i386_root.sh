@@ -18,7 +18,9 @@
 #   - the same apply and undo from outside with `--root COPY`: the plan runs `chroot COPY /sbin/ldconfig`, ./m64
 #     then runs inside, and undo leaves the copy as it was.
 # The elfrun run inside the root: $elfrun when it is static or i386, else $ELFRUN_STATIC, else build/static/elfrun
-# of this tree, else $ELFRUN_I386. Needs root (chroot, mount); otherwise skipped (77), and under CI=true a failure.
+# of this tree, else $ELFRUN_I386, else $elfrun through a private copy of its loader and libraries in
+# /opt/elfrun-test (left out of the ELF files compared). Needs root (chroot, mount); otherwise skipped (77), and
+# under CI=true a failure.
 set -u
 . "$(dirname "$0")/lib/case.sh"
 this_case=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -26,7 +28,7 @@ this_case=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 if [ "${1:-}" != --in-namespace ]; then
   [ "$(uname -m)" = x86_64 ] || case_skip "the host is $(uname -m), not x86_64"
   case_need_root "chroot and mounting /proc"
-  case_need_tools chroot mount unshare gcc readelf sha256sum find
+  case_need_tools chroot mount unshare gcc readelf ldd sha256sum find
   case_need_elfrun
   static_or_i386() {
     [ -f "$1" ] || return 1
@@ -40,9 +42,7 @@ if [ "${1:-}" != --in-namespace ]; then
       break
     fi
   done
-  [ -n "$inner" ] || case_skip "no static or i386 elfrun to run inside the root (build the static preset, or set \
-ELFRUN_STATIC or ELFRUN_I386)"
-  echo "elfrun inside the root: $inner"
+  echo "elfrun inside the root: ${inner:-$elfrun through a private copy of its loader and libraries in /opt/elfrun-test}"
   root=$(sh "$source_dir/scripts/make-i386-root") || {
     echo "FAIL: scripts/make-i386-root could not make the i386 root"
     exit 1
@@ -71,7 +71,20 @@ int main(int argc, char **argv) {
 }
 EOF
   gcc -o "$copy/root/probe64" "$work/probe.c" || exit 1
-  cp "$inner" "$copy/usr/local/bin/elfrun" || exit 1
+  if [ -n "$inner" ]; then
+    cp "$inner" "$copy/usr/local/bin/elfrun" || exit 1
+  else
+    # As why_reference_i386_root.sh does: this dynamic x86-64 build, its loader and libraries in /opt/elfrun-test
+    # (a place loader discovery does not scan), behind a wrapper script.
+    interpreter=$(readelf -l "$elfrun" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+    mkdir -p "$copy/opt/elfrun-test/lib" && cp -L "$interpreter" "$copy/opt/elfrun-test/lib/" || exit 1
+    for library in $(ldd "$elfrun" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+      cp -L "$library" "$copy/opt/elfrun-test/lib/" || exit 1
+    done
+    cp "$elfrun" "$copy/opt/elfrun-test/elfrun" || exit 1
+    printf '#!/bin/sh\nexec /opt/elfrun-test/lib/%s --library-path /opt/elfrun-test/lib /opt/elfrun-test/elfrun "$@"\n' \
+      "$(basename "$interpreter")" >"$copy/usr/local/bin/elfrun" && chmod +x "$copy/usr/local/bin/elfrun" || exit 1
+  fi
   [ -e "$copy/lib64/ld-linux-x86-64.so.2" ] && {
     echo "FAIL: the i386 root already has /lib64/ld-linux-x86-64.so.2"
     exit 1
@@ -118,7 +131,8 @@ same_listing() {
 elf_files() {
   (cd "$copy" && find . -xdev -path ./proc -prune -o -type f -size +52c -print | while read -r f; do
     [ "$(od -An -c -N4 "$f" | tr -d ' ')" = '177ELF' ] && printf '%s\n' "${f#.}"
-  done | grep -vx -e /root/m64 -e /root/probe64 -e '/usr/x86_64-pc-linux-gnu/lib/.*' | LC_ALL=C sort)
+  done | grep -vx -e /root/m64 -e /root/probe64 -e '/usr/x86_64-pc-linux-gnu/lib/.*' -e '/opt/elfrun-test/.*' |
+    LC_ALL=C sort)
 }
 
 in_root ./m64
