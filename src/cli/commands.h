@@ -18,6 +18,7 @@ int split_run_arguments(int argc, char** argv);
 Runner add_loaders_command(CLI::App& app);
 Runner add_why_command(CLI::App& app);
 Runner add_bundle_command(CLI::App& app);
+Runner add_fix_command(CLI::App& app);
 // Splits `elfrun bundle ... -- ARGS...`: returns how many leading arguments CLI11 should parse; ARGS are kept for
 // the --trace run.
 int split_bundle_arguments(int argc, char** argv);

@@ -9,7 +9,9 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "diagnose/findings.h"
+#include "fix/fix.h"
 #include "loader/config.h"
+#include "run/plan.h"
 
 namespace elfrun::cli {
 
@@ -41,7 +43,32 @@ Json finding_json(const Finding& finding) {
   return object;
 }
 
-void print_json(const Diagnosis& diagnosis) {
+// The hand-written system-wide lines of diagnose/loader_checks.cc add_system_wide_fix, by their comments: what
+// `elfrun fix --apply` does, shown under -v only once that command is offered.
+bool hand_written_system_fix(const std::string& fix) {
+  return fix.find("   # system-wide: ") != std::string::npos ||
+         fix.find("   # and its library path, for the loader's cache") != std::string::npos;
+}
+
+// `elfrun fix --apply PROGRAM` when fix has a plan for it (the same decision `elfrun fix` prints), else "".
+std::string fix_command(const Diagnosis& diagnosis, const diagnose::DiagnoseOptions& options,
+                        const std::string& program) {
+  if (diagnosis.runs || diagnosis.input_error || diagnosis.run_qemu || diagnosis.run_loader.empty()) return "";
+  fix::FixOptions fix_options;
+  fix_options.root = options.root;
+  fix_options.discovery = options.discovery;
+  fix::FixPlan plan = fix::plan_fix(program, fix_options);
+  if (plan.changes.empty() || !plan.problems.empty()) return "";
+  std::vector<std::string> words{"elfrun", "fix", "--apply"};
+  if (options.root != "/" && !options.root.empty()) {
+    words.push_back("--root");
+    words.push_back(options.root);
+  }
+  words.push_back(program);
+  return run::shell_quote(words);
+}
+
+void print_json(const Diagnosis& diagnosis, const std::string& fix) {
   Json object;
   object["program"] = diagnosis.program;
   object["runs"] = diagnosis.runs;
@@ -49,6 +76,7 @@ void print_json(const Diagnosis& diagnosis) {
   object["run_command"] = diagnosis.run_command ? Json(*diagnosis.run_command) : Json(nullptr);
   object["run_command_expanded"] =
       diagnosis.run_command_expanded ? Json(*diagnosis.run_command_expanded) : Json(nullptr);
+  object["fix_command"] = fix.empty() ? Json(nullptr) : Json(fix);
   object["error"] = diagnosis.input_error ? Json(*diagnosis.input_error) : Json(nullptr);
   object["findings"] = Json::array();
   for (const Finding& finding : diagnosis.findings) object["findings"].push_back(finding_json(finding));
@@ -60,7 +88,7 @@ void print_lines(const std::vector<std::string>& lines, std::string_view indent)
   for (const std::string& line : lines) out(fmt::format("{}{}\n", indent, printable(line)));
 }
 
-void print_human(const Diagnosis& diagnosis, bool verbose) {
+void print_human(const Diagnosis& diagnosis, const std::string& fix, bool verbose) {
   const Finding* first = diagnosis.first_blocking();
   bool blocked = first != nullptr || diagnosis.input_error;
   out(styled(printable(diagnosis.summary), blocked ? Style::red : Style::green) + "\n");
@@ -68,7 +96,16 @@ void print_human(const Diagnosis& diagnosis, bool verbose) {
   // The fix: the run command that works, then the first finding's own fixes.
   std::vector<std::string> fixes;
   if (diagnosis.run_command) fixes.push_back(*diagnosis.run_command);
-  if (first) fixes.insert(fixes.end(), first->fixes.begin(), first->fixes.end());
+  if (!fix.empty()) {
+    fixes.push_back(fix + "   # system-wide, reversibly (elfrun fix --undo)" +
+                    (verbose ? ": it makes the system-wide changes below" : "; -v shows what it changes"));
+  }
+  if (first) {
+    for (const std::string& line : first->fixes) {
+      if (!fix.empty() && !verbose && hand_written_system_fix(line)) continue;
+      fixes.push_back(line);
+    }
+  }
   if (!fixes.empty()) {
     out("\n" + styled("fix:", Style::bold) + "\n");
     for (size_t i = 0; i < fixes.size(); ++i) {
@@ -100,7 +137,7 @@ void print_human(const Diagnosis& diagnosis, bool verbose) {
                                                                 : styled("note:", Style::blue);
     out(fmt::format("  {} {}\n", label, printable(finding.verdict)));
     if (finding.severity == Severity::blocking || verbose) {
-      for (const std::string& fix : finding.fixes) out("      " + styled(printable(fix), Style::cyan) + "\n");
+      for (const std::string& line : finding.fixes) out("      " + styled(printable(line), Style::cyan) + "\n");
       print_lines(finding.evidence, "      ");
     }
     if (verbose) print_lines(finding.details, "      ");
@@ -136,10 +173,11 @@ int run_why(const WhyOptions& options, const std::vector<std::string>& command) 
   diagnose_options.discovery = std::move(*config);
   diagnose_options.discovery.search_dirs = options.search;
   Diagnosis diagnosis = diagnose::diagnose(command[0], diagnose_options);
+  std::string fix = fix_command(diagnosis, diagnose_options, command[0]);
   if (options.json) {
-    print_json(diagnosis);
+    print_json(diagnosis, fix);
   } else {
-    print_human(diagnosis, options.verbose);
+    print_human(diagnosis, fix, options.verbose);
   }
   std::fflush(stdout);
   if (diagnosis.input_error) {

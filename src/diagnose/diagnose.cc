@@ -23,6 +23,9 @@ Diagnosis diagnose(const std::string& program, const DiagnoseOptions& options) {
   if (walk.run_fix && !diagnosis.runs) {
     diagnosis.run_command = walk.run_fix->command;
     diagnosis.run_command_expanded = walk.run_fix->expanded;
+    diagnosis.run_loader = walk.run_fix->loader;
+    diagnosis.run_library_dirs = walk.run_fix->library_dirs;
+    diagnosis.run_qemu = walk.run_fix->qemu;
   }
   if (blocking) {
     diagnosis.summary = blocking->verdict;

@@ -41,6 +41,11 @@ struct Diagnosis {
   // Added by why:
   std::string summary;  // the one-line answer: "./m64 will not run: its interpreter ... does not exist ..."
   std::optional<std::string> run_command_expanded;  // what that `elfrun run` line executes (elfrun run --print)
+  // The loader and library directories of that working run (host paths), for `elfrun fix`; empty loader: none, or
+  // qemu-user.
+  std::string run_loader;
+  std::vector<std::string> run_library_dirs;
+  bool run_qemu = false;
   // Set when the program itself cannot be read or parsed (exit status 2): the diagnosis is incomplete.
   std::optional<std::string> input_error;
   const Finding* first_blocking() const;

@@ -7,8 +7,9 @@
 #   - `elfrun why ./m64` exits 1, says its interpreter /lib64/ld-linux-x86-64.so.2 does not exist, names PT_INTERP,
 #     lists the loader under /usr/x86_64-pc-linux-gnu/lib, and prints `elfrun run ./m64`;
 #   - that line pasted into sh prints Hello World, and so does the command it expands to;
-#   - the system-wide fix it prints (the symlink, the ld.so.conf.d line and ldconfig), pasted into sh, makes ./m64 run
-#     directly, after which `elfrun why ./m64` exits 0.
+#   - it offers `elfrun fix --apply ./m64` as the system-wide fix; the lines that stands for (the symlink, the
+#     ld.so.conf.d line and ldconfig, shown with -v), pasted into sh, make ./m64 run directly, after which
+#     `elfrun why ./m64` exits 0.
 # The root is shared and must stay as it is: the case works on an overlay of it (upper layer in a temporary
 # directory) in a private mount namespace, so nothing it does is seen outside or outlives it.
 # The elfrun under test runs inside the root as it is when it is an i386 or static build; an x86-64 dynamic build runs
@@ -94,11 +95,16 @@ expect "libraries in /usr/x86_64-pc-linux-gnu/lib"
 run_command=$(fix_line 'elfrun run ./m64')
 [ "$run_command" = "elfrun run ./m64" ] || case_fail "the run command is \"$run_command\", not \"elfrun run ./m64\""
 expanded=$(expanded_line)
+# The system-wide fix is `elfrun fix --apply` (issue 12); the lines it stands for are shown under -v.
+[ -n "$(fix_line 'elfrun fix --apply ./m64')" ] || case_fail "why does not offer elfrun fix --apply ./m64"
+[ -z "$(fix_line 'ln -s ')" ] || case_fail "why without -v still prints the hand-written symlink"
+expect "apt install libc6-amd64"
+in_root "elfrun why -v ./m64"
+out=$in_out
 link=$(fix_line 'ln -s /usr/x86_64-pc-linux-gnu/lib/ld-linux-x86-64.so.2 /lib64/ld-linux-x86-64.so.2')
 conf=$(fix_line '/usr/x86_64-pc-linux-gnu/lib > /etc/ld.so.conf.d/')
-[ -n "$link" ] || case_fail "no symlink in the system-wide fix"
-[ -n "$conf" ] || case_fail "no ld.so.conf.d line in the system-wide fix"
-expect "apt install libc6-amd64"
+[ -n "$link" ] || case_fail "no symlink in the system-wide fix (why -v)"
+[ -n "$conf" ] || case_fail "no ld.so.conf.d line in the system-wide fix (why -v)"
 
 in_root "elfrun why --json ./m64"
 printf '%s\n' "$in_out" | python3 -c '

@@ -6,11 +6,11 @@
  * its symlinks followed), then execs the bundled loader:
  *     LOADER [--argv0 ARGV0] --library-path DIR[:DIR...] [--inhibit-cache] PROGRAM ARGS...
  * with every path made from the launcher's directory and the relative paths patched into elfrun_launcher_data at
- * bundle time (src/bundle/launcher_data.h describes the layout). ARGV0 is the launcher's own argv[0], the name it
- * was invoked by, so that a symlink `ls -> busybox` still dispatches. The environment is passed on unchanged, with
- * one exception: ELFRUN_BUNDLE_ARGV0, which the sh format's header sets to the name the .sh file was invoked by
- * (POSIX sh has no `exec -a`), is taken as argv[0] and removed. A program with no loader (static) is exec'd
- * directly with that argv[0]. */
+ * bundle time (src/bundle/launcher_data.h describes the layout; an absolute path, as `elfrun fix --user` patches,
+ * is taken as it is). ARGV0 is the launcher's own argv[0], the name it was invoked by, so that a symlink
+ * `ls -> busybox` still dispatches. The environment is passed on unchanged, with one exception: ELFRUN_BUNDLE_ARGV0,
+ * which the sh format's header sets to the name the .sh file was invoked by (POSIX sh has no `exec -a`), is taken as
+ * argv[0] and removed. A program with no loader (static) is exec'd directly with that argv[0]. */
 
 #define AREA_SIZE 4096
 #define HEADER_SIZE 32
@@ -94,6 +94,14 @@ static void append(char* buf, unsigned long* used, const char* s, unsigned long 
   memcpy(buf + *used, s, n);
   *used += n;
   buf[*used] = 0;
+}
+
+/* A patched path: an absolute one as it is (the launchers of `elfrun fix --user`), a relative one from the
+ * launcher's directory (bundles). */
+static void append_path(char* buf, unsigned long* used, const char* self, unsigned long dir_length, const char* path,
+                        unsigned long n) {
+  if (n == 0 || path[0] != '/') append(buf, used, self, dir_length);
+  append(buf, used, path, n);
 }
 
 /* Without /proc: the launcher's path from argv[0] (with a '/', as given; else the first executable PATH entry, as
@@ -195,8 +203,7 @@ int launcher_main(long* stack) {
 
   char program_path[PATH_SIZE], loader_path[PATH_SIZE], library_path[PATH_SIZE];
   unsigned long used = 0;
-  append(program_path, &used, self, dir_length);
-  append(program_path, &used, program, length(program));
+  append_path(program_path, &used, self, dir_length, program, length(program));
   if (!argv0) argv0 = program_path;
 
   char* new_argv[argc + 8];
@@ -205,16 +212,14 @@ int launcher_main(long* stack) {
     new_argv[k++] = (char*)argv0;
   } else {
     used = 0;
-    append(loader_path, &used, self, dir_length);
-    append(loader_path, &used, loader, length(loader));
+    append_path(loader_path, &used, self, dir_length, loader, length(loader));
     used = 0;
     library_path[0] = 0;
     for (const char* d = library_dirs; *d;) {
       const char* end = d;
       while (*end && *end != ':') ++end;
       if (used) append(library_path, &used, ":", 1);
-      append(library_path, &used, self, dir_length);
-      append(library_path, &used, d, (unsigned long)(end - d));
+      append_path(library_path, &used, self, dir_length, d, (unsigned long)(end - d));
       d = *end ? end + 1 : end;
     }
     new_argv[k++] = loader_path;

@@ -1,0 +1,108 @@
+// plan_user_fix(): `elfrun fix --user`, for a user without root. Nothing of the system changes: a launcher named
+// after the program goes into the user's bin directory (~/.local/bin), so that `m64` on PATH runs it. The launcher is
+// the bundle's freestanding one (src/bundle/launcher/launcher.c: raw system calls, no shell, no libc), patched with
+// absolute paths, which it takes as they are: it execs the loader, library directories and program of the working
+// `elfrun run` the diagnosis found and checked (diagnose/remedies.cc find_run_fix), with the user's argv[0] passed
+// on through --argv0 where the loader takes it. Its exit status and signals are the program's own (exec, no parent).
+#include <sys/stat.h>
+
+#include "bundle/launcher_data.h"
+#include "diagnose/findings.h"
+#include "elf/byte_source.h"
+#include "elf/elf_object.h"
+#include "fix/fix.h"
+#include "run/plan.h"
+#include "util/text.h"
+
+namespace elfrun::fix {
+
+FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, const FixOptions& options) {
+  FixPlan plan;
+  plan.program = program;
+  diagnose::DiagnoseOptions diagnose_options;
+  diagnose_options.root = options.root;
+  diagnose_options.discovery = options.discovery;
+  diagnose::Diagnosis diagnosis = diagnose::diagnose(program, diagnose_options);
+  if (diagnosis.input_error) {
+    plan.input_error = true;
+    plan.problems.push_back(*diagnosis.input_error);
+    return plan;
+  }
+  if (diagnosis.runs) {
+    plan.runs_already = true;
+    return plan;
+  }
+  const diagnose::Finding* blocking = diagnosis.first_blocking();
+  std::string finding = blocking ? blocking->verdict : diagnosis.summary;
+  if (diagnosis.run_qemu || diagnosis.run_loader.empty() || !diagnosis.run_command_expanded) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back(diagnosis.run_qemu ? "it needs qemu-user: fix --user makes no launcher for that yet"
+                                               : "no loader on this machine runs it: no launcher can be made");
+    return plan;
+  }
+  std::string program_path = util::real_path(program);
+  auto bytes = elf::ByteSource::open(program_path);
+  auto object = bytes ? elf::parse_elf(**bytes) : Expected<elf::ElfObject>(Error{"cannot open " + program_path});
+  if (!object) {
+    plan.input_error = true;
+    plan.problems.push_back(object.error().message);
+    return plan;
+  }
+  // The launcher runs on this machine's kernel: the one built for the loader's machine.
+  std::string_view launcher = bundle::embedded_launcher(object->header.machine);
+  if (launcher.empty()) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back("elfrun has no freestanding launcher for this program's machine");
+    return plan;
+  }
+  // What the checked run passes to the loader (elfrun run --print), so that the launcher runs it the same way.
+  const std::string& expanded = *diagnosis.run_command_expanded;
+  bundle::LauncherData data;
+  data.program = program_path;
+  data.loader = diagnosis.run_loader;
+  data.library_dirs = diagnosis.run_library_dirs;
+  data.pass_argv0 = expanded.find(" --argv0 ") != std::string::npos;
+  data.inhibit_cache = expanded.find(" --inhibit-cache") != std::string::npos;
+  auto patched = bundle::patch_launcher(launcher, data);
+  if (!patched) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back(patched.error().message);
+    return plan;
+  }
+  std::string path = bin_dir + "/" + std::string(util::base_name(program_path));
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back(path + " exists: fix never replaces a file it did not create");
+    return plan;
+  }
+  // The bin directory and its missing parents, outermost first: created, recorded, and removed again by --undo.
+  std::vector<std::string> parents;
+  for (std::string dir = bin_dir; dir.size() > 1 && ::lstat(dir.c_str(), &st) != 0;
+       dir = std::string(util::dir_name(dir))) {
+    parents.insert(parents.begin(), dir);
+  }
+  for (const std::string& dir : parents) {
+    plan.changes.push_back(
+        {Change::Kind::directory, dir, "", "(where the launcher goes)", run::shell_quote({"mkdir", dir})});
+  }
+  std::vector<std::string> words{data.loader};
+  if (data.pass_argv0) words.insert(words.end(), {"--argv0", "NAME"});
+  std::string dirs;
+  for (const std::string& dir : data.library_dirs) dirs += (dirs.empty() ? "" : ":") + dir;
+  if (!dirs.empty()) words.insert(words.end(), {"--library-path", dirs});
+  if (data.inhibit_cache) words.push_back("--inhibit-cache");
+  words.push_back(data.program);
+  Change change;
+  change.kind = Change::Kind::file;
+  change.path = path;
+  change.content = std::move(*patched);
+  change.mode = 0755;
+  change.removes = finding + " (for you: " + std::string(util::base_name(path)) + " on PATH)";
+  change.command =
+      "# " + run::shell_quote({path}) + ": elfrun's launcher, which execs " + run::shell_quote(words) + " ARGS...";
+  plan.changes.push_back(std::move(change));
+  return plan;
+}
+
+}  // namespace elfrun::fix
