@@ -4,7 +4,6 @@
 
 #include <elf.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "elf/identify.h"
 #include "loader/binfmt_misc.h"
 #include "loader/identity_cache.h"
+#include "loader/kernel_machines.h"
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
@@ -30,19 +30,6 @@ namespace elfrun::run {
 namespace {
 
 using util::real_path;
-
-bool kernel_runs(uint16_t machine) {
-  struct utsname names {};
-  if (::uname(&names) != 0) return false;
-  std::string host = names.machine;
-  if (host == "x86_64") return machine == EM_X86_64 || machine == EM_386;
-  if (host == "aarch64") return machine == EM_AARCH64 || machine == EM_ARM;
-  if (host == "s390x") return machine == EM_S390;
-  if (host.rfind("ppc64", 0) == 0) return machine == EM_PPC64;
-  if (host == "riscv64") return machine == EM_RISCV;
-  if (host == "i686" || host == "i386") return machine == EM_386;
-  return false;
-}
 
 bool is_executable_file(const std::string& path) {
   struct stat st {};
@@ -273,7 +260,7 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   }
   const loader::MachineFacts* facts = loader::machine_facts(*object);
 
-  if (!kernel_runs(object->header.machine)) {
+  if (!loader::kernel_runs_natively(object->header.machine, object->ident.elf_class)) {
     // binfmt_misc handlers and qemu's view of roots are not files a stat can vouch for: such a plan is not cached.
     util::watch_unwatchable("a machine the kernel runs only through binfmt_misc or qemu-user");
     std::string qemu = facts ? std::string(facts->qemu) : std::string();
