@@ -265,6 +265,12 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
     util::watch_unwatchable("a machine the kernel runs only through binfmt_misc or qemu-user");
     std::string qemu = facts ? std::string(facts->qemu) : std::string();
     auto qemu_path = qemu.empty() ? std::nullopt : find_in_path(qemu);
+    // An x86 ABI an x86-64 kernel can lack: say what found it missing (the probe, or the switch forcing it).
+    if (auto abi = loader::x86_abi_of(object->header.machine, object->ident.elf_class);
+        abi && loader::kernel_machine() == "x86_64") {
+      plan.reasons.push_back("this kernel does not run " + std::string(loader::abi_name(*abi)) +
+                             " programs itself: " + loader::kernel_abi(*abi).evidence);
+    }
     // A binfmt_misc handler that takes the program (Linux fs/binfmt_misc.c load_misc_binary: the first enabled entry
     // whose magic matches under its mask) means the kernel runs it itself, through the handler's interpreter —
     // unless the user asked for a root, a loader or a library path, which only an explicit qemu -L can honour.
