@@ -76,10 +76,10 @@ bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& o
   if (!abi.empty() && contains(abis.native, abi)) return true;
   if (!abi.empty() && (contains(abis.ia32, abi) || contains(abis.x32, abi))) {
     bool ia32 = contains(abis.ia32, abi);
-    FeatureState state = ia32 ? walk.ia32_emulation() : walk.x32_abi();
-    if (state.value == FeatureState::Value::yes) return true;
     // binfmt_misc comes before the kernel's own ELF loader: a handler that takes the program starts it either way.
     if (binfmt_handler_takes(walk, target, arch, host)) return true;
+    FeatureState state = ia32 ? walk.ia32_emulation() : walk.x32_abi();
+    if (state.value == FeatureState::Value::yes) return true;
     std::string feature = ia32 ? "IA32 emulation" : "x32 ABI support";
     if (state.value == FeatureState::Value::unknown) {
       Finding& finding = walk.add(ia32 ? "ia32-unknown" : "x32-unknown", Severity::warning, target.shown,

@@ -1,6 +1,7 @@
 # Shared shell helpers for the integration cases (POSIX sh: ctest runs each case with `sh`). Source it:
 #     . "$source_dir/tests/cases/lib/case.sh"
-# It sets source_dir, build_dir and elfrun (from ELFRUN_SOURCE_DIR, ELFRUN_BUILD_DIR, ELFRUN, which ctest gives) and
+# It sets source_dir, build_dir, elfrun and elfrun_binary (from ELFRUN_SOURCE_DIR, ELFRUN_BUILD_DIR, ELFRUN and
+# ELFRUN_BINARY, which ctest gives: the command to run, and the file itself, which differ under qemu-i386) and
 # defines:
 #     case_skip WHY           "skipped: WHY", exit 77 (under CI=true a skip is a failure: exit 1)
 #     case_need_tools T...    case_skip unless every tool is on PATH (or is an executable path)
@@ -16,6 +17,8 @@
 : "${source_dir:=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}}"
 : "${build_dir:=${ELFRUN_BUILD_DIR:-$source_dir/build/default}}"
 : "${elfrun:=${ELFRUN:-$build_dir/elfrun}}"
+# The elfrun file itself: $elfrun may be a wrapper that runs it under qemu-i386 (cmake/i386_emulator.cmake).
+: "${elfrun_binary:=${ELFRUN_BINARY:-$elfrun}}"
 case_failures=0
 
 case_skip() {
