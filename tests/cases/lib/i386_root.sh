@@ -10,8 +10,9 @@
 #
 #     i386_root_via_qemu ROOT      true when the root is to be entered the emulated way
 #     i386_root_unshare ROOT SCRIPT ARGS...   runs `sh SCRIPT ARGS...` in the right kind of namespace for ROOT
-#     i386_root_binfmt MERGED      inside it: registers qemu-i386-static for i386 programs (when emulated) and makes
-#                                  MERGED/proc/sys/fs/binfmt_misc show it (MERGED/proc must be mounted first)
+#     i386_root_binfmt MERGED      inside it: registers qemu-i386-static for i386 programs (when emulated), makes
+#                                  MERGED/proc/sys/fs/binfmt_misc show it (MERGED/proc must be mounted first) and
+#                                  binds the host's /dev/null and friends over the root's (nodev in a user namespace)
 #     i386_root_check_emulated MERGED   FAILs unless i386 programs in the root really go through qemu (uname -m of
 #                                  the root's own uname says i686 there, x86_64 natively) and x86-64 ones do not
 
@@ -56,6 +57,15 @@ i386_root_binfmt() {
     echo "FAIL: cannot mount binfmt_misc in the root"
     exit 1
   }
+  # A mount made in a user namespace ignores device nodes (nodev): the root's /dev/null would refuse to open. The
+  # host's own nodes, bound over them, work (as in rootless containers).
+  for i386_root_device in null zero full random urandom tty; do
+    [ -e "/dev/$i386_root_device" ] && [ -e "$1/dev/$i386_root_device" ] || continue
+    mount --bind "/dev/$i386_root_device" "$1/dev/$i386_root_device" || {
+      echo "FAIL: cannot bind /dev/$i386_root_device into the root"
+      exit 1
+    }
+  done
 }
 
 i386_root_check_emulated() {
