@@ -78,3 +78,25 @@ i386_root_check_emulated() {
     echo "entered natively: the root's uname -m says $i386_root_machine"
   fi
 }
+
+# i386_root_with_proc ROOT COMMAND...: case_with_proc (case.sh) for the i386 root, the emulated way when
+# i386_root_via_qemu says so: ROOT/proc mounted, binfmt_misc handing i386 programs to qemu-i386-static, the host's
+# device nodes bound in, all in a user namespace that vanishes with COMMAND.
+i386_root_with_proc() {
+  i386_root=$1
+  shift
+  if ! i386_root_via_qemu "$i386_root"; then
+    case_with_proc "$i386_root" "$@"
+    return $?
+  fi
+  case_need_tools qemu-i386-static
+  echo "entering $i386_root the emulated way: its i386 programs through qemu-i386-static (binfmt_misc of our own)"
+  ELFRUN_I386_ROOT_EMULATED=1 unshare -Ur --mount --pid --fork --propagation private sh -c '
+    lib=$1 root=$2
+    shift 2
+    . "$lib"
+    mount -t proc proc "$root/proc" || exit 125
+    i386_root_binfmt "$root"
+    [ "$(chroot "$root" /bin/uname -m)" = i686 ] || { echo "FAIL: i386 programs in $root do not go through qemu"; exit 1; }
+    "$@"' i386_root_with_proc "$source_dir/tests/cases/lib/i386_root.sh" "$i386_root" "$@"
+}
