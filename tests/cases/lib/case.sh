@@ -21,6 +21,16 @@
 : "${elfrun_binary:=${ELFRUN_BINARY:-$elfrun}}"
 case_failures=0
 
+# case_i386_runner: prints what runs an i386 program on this host: nothing when the kernel runs i386 programs itself,
+# "qemu-i386" when it does not (IA32 emulation off) or when ELFRUN_I386_VIA_QEMU=1 asks for the emulated way on any
+# kernel. (Called as $(case_i386_runner), it cannot export anything: a caller that gets "qemu-i386" exports
+# ELFRUN_KERNEL_RUNS_I386=0 itself, so that elfrun's answer is the one qemu gives.)
+case_i386_runner() {
+  if [ "${ELFRUN_I386_VIA_QEMU:-}" = 1 ] || ! /lib/ld-linux.so.2 --version >/dev/null 2>&1; then
+    echo qemu-i386
+  fi
+}
+
 case_skip() {
   echo "skipped: $*"
   if [ "${CI:-}" = true ]; then
