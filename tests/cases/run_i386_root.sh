@@ -80,16 +80,18 @@ done
 # Everything below runs in a private mount namespace: the overlay and /proc vanish with it, whatever happens.
 cat >"$work/inside.sh" <<'EOF'
 set -u
-root=$1
-work=$2
+root=${1:?}
+work=${2:?}
 merged=$work/merged
+. "$ELFRUN_I386_ROOT_LIB"  # tests/cases/lib/i386_root.sh
+i386_root_private "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
 if ! mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/overlay-work" "$merged" \
     2>/dev/null; then
   echo "(no overlayfs here: working on a copy of the root)"
   rmdir "$merged" && cp -a "$root" "$merged" || exit 1
 fi
 mount -t proc proc "$merged/proc" || { echo "FAIL: cannot mount /proc in the root"; exit 1; }
-. "$ELFRUN_I386_ROOT_LIB" && i386_root_binfmt "$merged"  # the emulated way: tests/cases/lib/i386_root.sh
+i386_root_binfmt "$merged"  # the emulated way
 mkdir -p "$merged/usr/x86_64-pc-linux-gnu/lib" "$merged/usr/local/bin" "$merged/tmp" &&
   cp "$work/payload/glibc64/"* "$merged/usr/x86_64-pc-linux-gnu/lib/" &&
   cp "$work/payload/m64" "$merged/m64" &&
@@ -140,8 +142,7 @@ inside sh /tmp/run_fidelity.sh /usr/local/bin/elfrun /tmp/probe-ref /tmp/probe-m
 inside sh /tmp/run_fidelity.sh /usr/local/bin/elfrun /tmp/probe-ref /tmp/probe-ref /tmp/fidelity-direct direct ||
   fail "run_fidelity (direct) in the root"
 
-umount "$merged/proc/sys/fs/binfmt_misc" 2>/dev/null
-umount "$merged/proc"
+# Nothing is unmounted by hand: every mount above vanishes with the namespace.
 echo "run_i386_root: $failures failures"
 [ $failures -eq 0 ]
 EOF

@@ -80,31 +80,24 @@ case_expect_parts() {
   done
 }
 
-# case_with_proc ROOT COMMAND [ARGS...]: a chroot into ROOT sees /proc as on a real system. In a private mount
-# namespace (unshare) the mount is invisible to everyone else and cannot outlive the command; without unshare it is
-# mounted in place, unmounted by a trap, and left alone when someone else had already mounted it.
+# case_with_proc ROOT COMMAND [ARGS...]: a chroot into ROOT sees /proc as on a real system. The mount is made only
+# in a private mount namespace (unshare), invisible to everyone else and gone with the command; never on the host
+# (the host's /proc was once unmounted by a test's cleanup). Without unshare --mount the case is skipped (exit 77).
 case_with_proc() {
-  case_root=$1
+  case_root=${1:?case_with_proc: no root}
   shift
-  if command -v unshare >/dev/null 2>&1 && unshare --mount --propagation private true 2>/dev/null; then
-    unshare --mount --propagation private sh -c '
-      root=$1; shift
-      mount -t proc proc "$root/proc" || exit 125
-      trap "umount \"$root/proc\" 2>/dev/null" EXIT
-      "$@"' case_with_proc "$case_root" "$@"
-    return $?
+  case $case_root in
+    / | /proc | /proc/* | /dev | /dev/* | /sys | /sys/*) case_fail "case_with_proc: refusing the root $case_root" && return 1 ;;
+  esac
+  if ! { command -v unshare >/dev/null 2>&1 && unshare --mount --propagation private true 2>/dev/null; }; then
+    echo "skipped: mounting /proc in $case_root needs unshare --mount (a private mount namespace)"
+    return 77
   fi
-  if mountpoint -q "$case_root/proc"; then
-    "$@"
-    return $?
-  fi
-  mount -t proc proc "$case_root/proc" || return 125
-  trap 'umount "$case_root/proc" 2>/dev/null' EXIT INT TERM
-  "$@"
-  case_status=$?
-  umount "$case_root/proc" 2>/dev/null
-  trap - EXIT INT TERM
-  return $case_status
+  unshare --mount --propagation private sh -c '
+    root=$1
+    shift
+    mount -t proc proc "$root/proc" || exit 125
+    "$@"' case_with_proc "$case_root" "$@"
 }
 
 case_expect_exit() {

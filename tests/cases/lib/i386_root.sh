@@ -15,10 +15,34 @@
 #                                  binds the host's /dev/null and friends over the root's (nodev in a user namespace)
 #     i386_root_check_emulated MERGED   FAILs unless i386 programs in the root really go through qemu (uname -m of
 #                                  the root's own uname says i686 there, x86_64 natively) and x86-64 ones do not
+#     i386_root_private PATH...    inside it, before any mount: exits 1 unless this shell is in a mount namespace
+#                                  other than the one i386_root_unshare started from, and every PATH is a non-empty
+#                                  path that is not /, /proc, /dev, /sys or below them (so that no mount or umount
+#                                  made with it can reach the host's; the host's /proc was unmounted once that way)
 
 # qemu's i386 entry (qemu's scripts/qemu-binfmt-conf.sh): ELF32, little-endian, ET_EXEC or ET_DYN, EM_386.
 i386_root_magic='\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00'
 i386_root_mask='\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+
+# The mount namespace the case started in, recorded before any unshare: i386_root_private compares with it.
+: "${ELFRUN_HOST_MOUNT_NS:=$(readlink /proc/self/ns/mnt 2>/dev/null)}"
+export ELFRUN_HOST_MOUNT_NS
+
+i386_root_private() {
+  i386_root_ns=$(readlink /proc/self/ns/mnt 2>/dev/null)
+  if [ -z "$ELFRUN_HOST_MOUNT_NS" ] || [ -z "$i386_root_ns" ] || [ "$i386_root_ns" = "$ELFRUN_HOST_MOUNT_NS" ]; then
+    echo "FAIL: refusing to mount: not in a private mount namespace ($i386_root_ns, host $ELFRUN_HOST_MOUNT_NS)"
+    exit 1
+  fi
+  for i386_root_path in "$@"; do
+    case $i386_root_path in
+      "" | / | /proc | /proc/* | /dev | /dev/* | /sys | /sys/* | //*)
+        echo "FAIL: refusing to mount on or below \"$i386_root_path\""
+        exit 1
+        ;;
+    esac
+  done
+}
 
 i386_root_via_qemu() {
   [ "${ELFRUN_I386_VIA_QEMU:-}" = 1 ] && return 0
@@ -29,11 +53,12 @@ i386_root_via_qemu() {
 }
 
 i386_root_unshare() {
-  i386_root=$1
+  i386_root=${1:?i386_root_unshare: no root}
   shift
   if i386_root_via_qemu "$i386_root"; then
     case_need_tools qemu-i386-static
-    unshare -Ur --mount --pid --fork sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null ||
+    unshare -Ur --mount --pid --fork --propagation private \
+      sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null ||
       case_skip "binfmt_misc cannot be mounted in a new user namespace here (Linux >= 6.7 and user namespaces needed)"
     ELFRUN_I386_ROOT_EMULATED=1 unshare -Ur --mount --pid --fork --propagation private sh "$@"
   else
@@ -43,6 +68,7 @@ i386_root_unshare() {
 }
 
 i386_root_binfmt() {
+  i386_root_private "${1:-}"
   [ "${ELFRUN_I386_ROOT_EMULATED:-0}" = 1 ] || return 0
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || {
     echo "FAIL: cannot mount binfmt_misc in the user namespace"
@@ -83,7 +109,7 @@ i386_root_check_emulated() {
 # i386_root_via_qemu says so: ROOT/proc mounted, binfmt_misc handing i386 programs to qemu-i386-static, the host's
 # device nodes bound in, all in a user namespace that vanishes with COMMAND.
 i386_root_with_proc() {
-  i386_root=$1
+  i386_root=${1:?i386_root_with_proc: no root}
   shift
   if ! i386_root_via_qemu "$i386_root"; then
     case_with_proc "$i386_root" "$@"
@@ -95,6 +121,7 @@ i386_root_with_proc() {
     lib=$1 root=$2
     shift 2
     . "$lib"
+    i386_root_private "$root"
     mount -t proc proc "$root/proc" || exit 125
     i386_root_binfmt "$root"
     [ "$(chroot "$root" /bin/uname -m)" = i686 ] || { echo "FAIL: i386 programs in $root do not go through qemu"; exit 1; }
