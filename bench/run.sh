@@ -201,25 +201,46 @@ EOF
 
 for elfrun in "${elfruns[@]}"; do bench_host "$elfrun"; done
 
-# The reference case: inside a copy of the i386 root.
+# The reference case: inside a copy of the i386 root. On a kernel that does not run i386 programs (IA32 emulation
+# off; ELFRUN_I386_VIA_QEMU=1 takes that way on any kernel) the root is entered as the cases enter it
+# (tests/cases/lib/i386_root.sh): a user namespace whose binfmt_misc hands the root's i386 programs to
+# qemu-i386-static, and the elfrun measured there is the x86-64 static build when there is one (it runs natively:
+# an i386 elfrun would be timed under qemu), unless ELFRUN_I386 names one.
+kernel_runs_i386() { [ "${ELFRUN_I386_VIA_QEMU:-}" != 1 ] && /lib/ld-linux.so.2 --version >/dev/null 2>&1; }
+root_emulated=0
+kernel_runs_i386 || root_emulated=1
 elfrun_i386=${ELFRUN_I386:-$repo/build/i386/elfrun}
+if [ -z "${ELFRUN_I386:-}" ] && [ $root_emulated = 1 ] && [ -x "$repo/build/static/elfrun" ]; then
+  elfrun_i386=$repo/build/static/elfrun
+fi
 root=$(sh "$repo/scripts/make-i386-root" --path)
 if [ "${I386_ROOT:-1}" = 0 ]; then
   exit 0
 elif [ "$(id -u)" -ne 0 ] || [ ! -f "$root.complete" ] || [ ! -x "$elfrun_i386" ] ||
-  ! command -v unshare >/dev/null 2>&1; then
+  ! command -v unshare >/dev/null 2>&1 || { [ $root_emulated = 1 ] && ! command -v qemu-i386-static >/dev/null; }; then
   echo
   echo "(i386 root not measured: it needs root, scripts/make-i386-root run once, and an i386 elfrun at" \
-    "$elfrun_i386 or ELFRUN_I386)"
+    "$elfrun_i386 or ELFRUN_I386; on a kernel that does not run i386 programs, qemu-i386-static)"
   exit 0
+fi
+# ELFRUN_HOST_MOUNT_NS, i386_root_private and i386_root_binfmt: nothing is mounted outside a private namespace.
+# shellcheck source=../tests/cases/lib/i386_root.sh
+. "$repo/tests/cases/lib/i386_root.sh"
+if [ $root_emulated = 1 ]; then
+  namespace=(unshare -Ur --mount --pid --fork --propagation private)
+else
+  namespace=(unshare --mount --propagation private)
 fi
 # A copy of the cached root, as the reference case has it: a plain directory entered with chroot (an overlay mount
 # would add its own cost to every path lookup, elfrun's stat calls and the loader's opens alike).
 cp -a "$root" "$work/root"
-results=$(unshare --mount --propagation private bash -euo pipefail -c '
-  root=$1 work=$2 elfrun=$3 runs=$4 warmup=$5
+results=$(ELFRUN_I386_ROOT_EMULATED=$root_emulated "${namespace[@]}" bash -euo pipefail -c '
+  root=$1 work=$2 elfrun=$3 runs=$4 warmup=$5 lib=$6
   merged=$work/root
+  . "$lib"
+  i386_root_private "$merged"
   mount -t proc proc "$merged/proc"
+  i386_root_binfmt "$merged"
   mkdir -p "$merged/usr/x86_64-pc-linux-gnu/lib" "$merged/bench"
   cp /usr/x86_64-linux-gnu/lib/ld-linux-x86-64.so.2 /usr/x86_64-linux-gnu/lib/libc.so.6 \
     "$merged/usr/x86_64-pc-linux-gnu/lib/"
@@ -235,8 +256,7 @@ results=$(unshare --mount --propagation private bash -euo pipefail -c '
   # shellcheck disable=SC2086
   chroot "$merged" sh -c "cd /bench && ./timer $runs $warmup -- /usr/local/bin/elfrun run ./m64 \
     -- ./wrapper $command -- $command"
-  umount "$merged/proc"
-' bench "$root" "$work" "$elfrun_i386" "$runs" "$warmup")
+' bench "$root" "$work" "$elfrun_i386" "$runs" "$warmup" "$repo/tests/cases/lib/i386_root.sh")
 root_command=$(printf '%s\n' "$results" | sed -n 's/^command //p')
 check=$(printf '%s\n' "$results" | sed -n 's/^check //p')
 if [ "$check" != "Hello World" ]; then
@@ -246,6 +266,12 @@ fi
 echo
 echo "i386 root (a copy of $root, /usr/x86_64-pc-linux-gnu/lib = 64-bit glibc); elfrun $elfrun_i386" \
   "($(describe "$elfrun_i386"))"
+if [ $root_emulated = 1 ]; then
+  echo "kernel: i386 programs not run natively here (or ELFRUN_I386_VIA_QEMU=1): the root's own i386 programs" \
+    "went through qemu-i386-static (binfmt_misc of a user namespace); the timed commands are what they are above"
+else
+  echo "kernel: runs i386 programs natively"
+fi
 echo "hand-written command: $root_command"
 table "i386 root, alternating, $runs runs each" "$(printf '%s\n' "$results" | grep -E '^[0-9]+ ')" \
   "elfrun run ./m64" "static exec wrapper" "hand-written loader command"

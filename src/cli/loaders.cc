@@ -9,6 +9,8 @@
 #include "loader/config.h"
 #include "loader/discovery.h"
 #include "loader/identity_cache.h"
+#include "loader/kernel_machines.h"
+#include "loader/machine_facts.h"
 
 namespace elfrun::cli {
 
@@ -18,6 +20,15 @@ struct LoadersOptions {
   bool json = false;
   std::vector<std::string> search;
 };
+
+// How the programs a loader serves start on this kernel: "" natively, else "qemu-i386" (or "qemu-user" when no
+// emulator is known), so that a loader of a machine the kernel refuses (i386 with IA32 emulation off) says so.
+std::string needs_qemu(const loader::DiscoveredLoader& l) {
+  if (loader::kernel_runs_natively(l.machine, l.elf_class)) return {};
+  auto order = l.data == 2 ? elf::ByteOrder::big : elf::ByteOrder::little;
+  const loader::MachineFacts* facts = loader::machine_facts(l.machine, l.elf_class, order, l.flags);
+  return facts && !facts->qemu.empty() ? std::string(facts->qemu) : std::string("qemu-user");
+}
 
 int run_loaders(const LoadersOptions& options) {
   prepare_stdout();
@@ -46,7 +57,8 @@ int run_loaders(const LoadersOptions& options) {
                       {"argv0", id.has_argv0},
                       {"root", l.root.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.root)},
                       {"library_dirs", l.library_dirs},
-                      {"source", l.source}});
+                      {"source", l.source},
+                      {"needs_qemu", needs_qemu(l).empty() ? nlohmann::json(nullptr) : nlohmann::json(needs_qemu(l))}});
     }
     out(list.dump(2) + "\n");
     return 0;
@@ -66,6 +78,10 @@ int run_loaders(const LoadersOptions& options) {
       out(fmt::format("    system dirs: {}\n", printable(fmt::format("{}", fmt::join(id.system_dirs, ":")))));
     }
     out(fmt::format("    found: {}\n", printable(l.source)));
+    if (std::string qemu = needs_qemu(l); !qemu.empty()) {
+      out(fmt::format("    runs: through {} (this kernel does not run {} programs itself)\n", qemu,
+                      l.abi.empty() ? elf::machine_name(l.machine) : l.abi));
+    }
   }
   if (loaders.empty()) out("no dynamic loader found\n");
   return 0;

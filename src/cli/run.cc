@@ -16,6 +16,7 @@
 #include "run/plan.h"
 #include "run/plan_cache.h"
 #include "util/access_log.h"
+#include "util/given_environment.h"
 
 extern char** environ;
 
@@ -136,7 +137,8 @@ int run_run(const RunOptions& options) {
   for (const std::string& arg : plan.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   std::fflush(stdout);
-  ::execve(plan.exec_path.c_str(), argv.data(), environ);
+  // Under qemu-i386 (an i386 elfrun where the kernel has no IA32 emulation) the order qemu scrambled is put back.
+  ::execve(plan.exec_path.c_str(), argv.data(), util::environment_as_given(environ));
   int error = errno;
   print_error(plan.exec_path,
               std::strerror(error) + std::string("; `elfrun why ") + request.program + "` explains what is wrong");

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "run/plan_cache.h"
+#include "util/given_environment.h"
 
 extern char** environ;
 
@@ -80,7 +81,7 @@ void run_cached_plan(int argc, char** argv, char** envp) {
   for (std::string& arg : plan->argv) exec_argv.push_back(arg.data());
   for (int k = line.program + 1; k < argc; ++k) exec_argv.push_back(argv[k]);
   exec_argv.push_back(nullptr);
-  ::execve(plan->exec_path.c_str(), exec_argv.data(), envp);
+  ::execve(plan->exec_path.c_str(), exec_argv.data(), util::environment_as_given(envp));
   // The exec failed: main() decides again, and says what is wrong.
 }
 

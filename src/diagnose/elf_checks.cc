@@ -15,6 +15,7 @@
 #include "elf/machine.h"
 #include "loader/machine_facts.h"
 #include "run/plan.h"
+#include "util/text.h"
 
 namespace elfrun::diagnose {
 
@@ -50,6 +51,21 @@ std::string architecture(const elf::ElfObject& object) {
   return elf::describe_architecture(object.ident.elf_class, object.byte_order(), object.header.machine);
 }
 
+// A binfmt_misc handler that takes the program, reported; false when none does.
+bool binfmt_handler_takes(Walk& walk, const ExecTarget& target, const std::string& arch, const std::string& host) {
+  elf::ByteView head = target.bytes->bytes_up_to(0, 256).value_or(elf::ByteView());
+  const BinfmtHandler* handler = match_binfmt(walk.binfmt_handlers(), head, target.host_path);
+  if (handler == nullptr) return false;
+  auto interpreter = walk.real_host_path(handler->interpreter);
+  if (!interpreter && handler->flags.find('F') == std::string::npos) return false;
+  Finding& finding = walk.add("binfmt-misc", Severity::info, target.shown,
+                              target.shown + " is a " + arch + " program: this " + host + " kernel hands it to " +
+                                  handler->interpreter + " (binfmt_misc entry " + handler->name + ")");
+  finding.evidence.push_back(walk.options().binfmt_misc + "/" + handler->name + ": flags " +
+                             (handler->flags.empty() ? std::string("none") : handler->flags));
+  return true;
+}
+
 // Whether the kernel runs the program's machine, and findings when it does not. True: go on with the loader.
 bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& object) {
   const loader::MachineFacts* facts = loader::machine_facts(object);
@@ -60,6 +76,8 @@ bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& o
   if (!abi.empty() && contains(abis.native, abi)) return true;
   if (!abi.empty() && (contains(abis.ia32, abi) || contains(abis.x32, abi))) {
     bool ia32 = contains(abis.ia32, abi);
+    // binfmt_misc comes before the kernel's own ELF loader: a handler that takes the program starts it either way.
+    if (binfmt_handler_takes(walk, target, arch, host)) return true;
     FeatureState state = ia32 ? walk.ia32_emulation() : walk.x32_abi();
     if (state.value == FeatureState::Value::yes) return true;
     std::string feature = ia32 ? "IA32 emulation" : "x32 ABI support";
@@ -74,30 +92,27 @@ bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& o
                                 target.shown + " is a " + arch + " program and this " + host + " kernel has no " +
                                     feature + " — execve fails with \"Exec format error\"");
     finding.evidence.push_back(state.evidence);
-    if (ia32) {
+    finding.evidence.insert(finding.evidence.end(), state.more_evidence.begin(), state.more_evidence.end());
+    std::string qemu = facts ? std::string(facts->qemu) : std::string();
+    if (ia32 && !qemu.empty()) {
+      // qemu's own i386 entry (scripts/qemu-binfmt-conf.sh): ELF32, little-endian, ET_EXEC or ET_DYN, EM_386.
+      // Debian's qemu-user-static registers none on amd64, where i386 counts as native; F keeps it working in
+      // chroots and containers.
+      auto static_path = run::find_in_path(qemu + "-static");
+      std::string interpreter = static_path ? *static_path : "/usr/bin/" + qemu + "-static";
+      if (!static_path) finding.fixes.push_back("apt install qemu-user-static   # provides " + interpreter);
       finding.fixes.push_back(
-          "# boot the kernel with ia32_emulation=1 (Linux 6.7 and later), or use one built with "
-          "CONFIG_IA32_EMULATION=y");
-    } else {
-      finding.fixes.push_back(
-          "# boot a kernel built with CONFIG_X86_X32_ABI=y (on Debian's, add syscall.x32=y to "
-          "the kernel command line)");
+          "printf '%s\\n' ':" + qemu +
+          ":M::\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x03\\x00:"
+          "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:" +
+          interpreter + ":F' | sudo tee /proc/sys/fs/binfmt_misc/register   # as root: ./" +
+          std::string(util::base_name(target.shown)) + " then runs through " + qemu + " (until the next boot)");
     }
+    finding.fixes.insert(finding.fixes.end(), state.fixes.begin(), state.fixes.end());
     return false;
   }
   // Not a machine this kernel runs: a binfmt_misc handler (qemu-user-binfmt registers them) may take it.
-  elf::ByteView head = target.bytes->bytes_up_to(0, 256).value_or(elf::ByteView());
-  if (const BinfmtHandler* handler = match_binfmt(walk.binfmt_handlers(), head, target.host_path)) {
-    auto interpreter = walk.real_host_path(handler->interpreter);
-    if (interpreter || handler->flags.find('F') != std::string::npos) {
-      Finding& finding = walk.add("binfmt-misc", Severity::info, target.shown,
-                                  target.shown + " is a " + arch + " program: this " + host + " kernel hands it to " +
-                                      handler->interpreter + " (binfmt_misc entry " + handler->name + ")");
-      finding.evidence.push_back(walk.options().binfmt_misc + "/" + handler->name + ": flags " +
-                                 (handler->flags.empty() ? std::string("none") : handler->flags));
-      return true;
-    }
-  }
+  if (binfmt_handler_takes(walk, target, arch, host)) return true;
   std::string qemu = facts ? std::string(facts->qemu) : std::string();
   auto qemu_path = qemu.empty() ? std::nullopt : run::find_in_path(qemu);
   std::string why_not = walk.binfmt_mounted() ? "no binfmt_misc handler is registered for it"
@@ -177,6 +192,7 @@ void finish_with_fix(Walk& walk, const ExecTarget& target, const elf::ElfObject&
                                                  "version-missing",
                                                  "symbol-undefined",
                                                  "machine-needs-qemu",
+                                                 "ia32-disabled",
                                                  "no-interpreter"};
   bool blocked = false;
   for (const Finding& finding : walk.findings) {
@@ -195,7 +211,9 @@ bool kernel_runs_natively(Walk& walk, const elf::ElfObject& object) {
   const loader::MachineFacts* facts = loader::machine_facts(object);
   if (!facts) return false;
   HostAbis abis = host_abis(walk.kernel_machine());
-  return contains(abis.native, facts->abi) || contains(abis.ia32, facts->abi) || contains(abis.x32, facts->abi);
+  if (contains(abis.native, facts->abi)) return true;
+  if (contains(abis.ia32, facts->abi)) return walk.ia32_emulation().value != FeatureState::Value::no;
+  return contains(abis.x32, facts->abi) && walk.x32_abi().value != FeatureState::Value::no;
 }
 
 void examine_elf(Walk& walk, const ExecTarget& target) {

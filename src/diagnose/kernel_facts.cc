@@ -1,6 +1,8 @@
 // Kernel facts: uname, mountinfo lines, IA32 and x32 support. Read-only, nothing executed.
 #include "diagnose/kernel_facts.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -84,6 +86,35 @@ std::optional<std::string> config_value(const std::string& config, std::string_v
     if (line == "# " + std::string(option) + " is not set") return std::string("not set");
   }
   return std::nullopt;
+}
+
+// The text of a gzip file (/proc/config.gz), up to 8 MiB; nullopt when it cannot be read or is not gzip.
+std::optional<std::string> read_gzip_text(const std::string& path) {
+  gzFile file = ::gzopen(path.c_str(), "rb");
+  if (file == nullptr) return std::nullopt;
+  std::string text;
+  char buffer[65536];
+  int got = 0;
+  while ((got = ::gzread(file, buffer, sizeof buffer)) > 0 && text.size() < (8u << 20)) {
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  int error = Z_OK;
+  ::gzerror(file, &error);
+  ::gzclose(file);
+  if (got < 0 || (error != Z_OK && error != Z_STREAM_END) || text.empty()) return std::nullopt;
+  return text;
+}
+
+std::string shown_config_value(const X86CompatInputs& inputs, std::string_view option) {
+  auto value = config_value(*inputs.config, option);
+  if (!value) return std::string(option) + " is not in it";
+  if (*value == "not set") return "# " + std::string(option) + " is not set";
+  return std::string(option) + "=" + *value;
+}
+
+std::string shown_parameter(const X86CompatInputs& inputs, std::string_view name) {
+  auto value = command_line_value(inputs.command_line, name);
+  return "/proc/cmdline: " + (value ? std::string(name) + "=" + *value : "no " + std::string(name) + "=");
 }
 
 bool has_symbol(const X86CompatInputs& inputs, std::initializer_list<std::string_view> names) {
@@ -217,10 +248,91 @@ FeatureState x32_abi_state(const X86CompatInputs& inputs) {
   return {FeatureState::Value::unknown, "neither the kernel's config nor /proc/kallsyms could be read"};
 }
 
+std::vector<std::string> ia32_settings_evidence(const X86CompatInputs& inputs) {
+  std::vector<std::string> lines;
+  if (inputs.config) {
+    lines.push_back(inputs.config_source + ": " + shown_config_value(inputs, "CONFIG_IA32_EMULATION") + ", " +
+                    shown_config_value(inputs, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED"));
+  } else {
+    lines.push_back("the kernel's config could not be read (no /proc/config.gz, no /boot/config-RELEASE)");
+  }
+  lines.push_back(shown_parameter(inputs, "ia32_emulation"));
+  return lines;
+}
+
+std::vector<std::string> x32_settings_evidence(const X86CompatInputs& inputs) {
+  std::vector<std::string> lines;
+  if (inputs.config) {
+    lines.push_back(inputs.config_source + ": " + shown_config_value(inputs, "CONFIG_X86_X32_ABI") + ", " +
+                    shown_config_value(inputs, "CONFIG_X86_X32_DISABLED"));
+  } else {
+    lines.push_back("the kernel's config could not be read (no /proc/config.gz, no /boot/config-RELEASE)");
+  }
+  lines.push_back(shown_parameter(inputs, "syscall.x32"));
+  return lines;
+}
+
+std::vector<std::string> ia32_enable_fixes(const X86CompatInputs& inputs) {
+  // arch/x86/Kconfig IA32_EMULATION, IA32_EMULATION_DEFAULT_DISABLED; arch/x86/entry/common.c (6.7+):
+  // ia32_emulation= sets the default that a hypervisor (Xen PV) or the platform may still override.
+  const std::string grub =
+      " (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub and reboot; Linux 6.7 and later)";
+  auto parameter = command_line_value(inputs.command_line, "ia32_emulation");
+  std::optional<bool> switched = parameter ? kernel_bool(*parameter) : std::nullopt;
+  const bool switched_off = switched.has_value() && !*switched;
+  const bool switched_on = switched.has_value() && *switched;
+  if (switched_off) {
+    if (inputs.config && config_value(*inputs.config, "CONFIG_IA32_EMULATION") != "y") {
+      return {"# the kernel is built without CONFIG_IA32_EMULATION: boot one built with CONFIG_IA32_EMULATION=y"};
+    }
+    return {"# boot without ia32_emulation=" + *parameter + ", or with ia32_emulation=on" + grub};
+  }
+  if (!inputs.config) {
+    return {"# if this kernel has IA32 emulation built in (CONFIG_IA32_EMULATION=y), boot it with ia32_emulation=on" +
+            grub + "; otherwise boot one built with it"};
+  }
+  if (config_value(*inputs.config, "CONFIG_IA32_EMULATION") != "y") {
+    return {
+        "# the kernel is built without CONFIG_IA32_EMULATION, which no boot parameter changes: boot one built "
+        "with CONFIG_IA32_EMULATION=y"};
+  }
+  if (config_value(*inputs.config, "CONFIG_IA32_EMULATION_DEFAULT_DISABLED") == "y" && !switched_on) {
+    return {"# boot with ia32_emulation=on" + grub};
+  }
+  return {"# ia32_emulation=on cannot help: the kernel's config (" + inputs.config_source +
+          ") and its command line have IA32 emulation on, yet the kernel refuses i386 programs, so something outside "
+          "them switches it off (the hypervisor, as Xen PV guests and some confidential VMs do): ask whoever runs "
+          "the host"};
+}
+
+std::vector<std::string> x32_enable_fixes(const X86CompatInputs& inputs) {
+  auto parameter = command_line_value(inputs.command_line, "syscall.x32");
+  std::optional<bool> switched = parameter ? kernel_bool(*parameter) : std::nullopt;
+  const bool switched_off = switched.has_value() && !*switched;
+  if (inputs.config) {
+    auto built = config_value(*inputs.config, "CONFIG_X86_X32_ABI");
+    if (!built) built = config_value(*inputs.config, "CONFIG_X86_X32");
+    if (built != "y") {
+      return {
+          "# the kernel is built without CONFIG_X86_X32_ABI, which no boot parameter changes: boot one built "
+          "with it"};
+    }
+    if (config_value(*inputs.config, "CONFIG_X86_X32_DISABLED") == "y" || switched_off) {
+      return {"# boot with syscall.x32=y (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub and reboot)"};
+    }
+  }
+  return {
+      "# boot a kernel built with CONFIG_X86_X32_ABI=y (on Debian's, add syscall.x32=y to the kernel command "
+      "line)"};
+}
+
 X86CompatInputs read_x86_compat_inputs(const std::string& release) {
   X86CompatInputs inputs;
   std::string config_path = "/boot/config-" + release;
-  if (auto text = read_text(config_path)) {
+  if (auto gzip_text = read_gzip_text("/proc/config.gz")) {
+    inputs.config = std::move(*gzip_text);
+    inputs.config_source = "/proc/config.gz";
+  } else if (auto text = read_text(config_path)) {
     inputs.config = std::move(*text);
     inputs.config_source = config_path;
   }

@@ -53,7 +53,9 @@ bool has_option(std::string_view options, std::string_view option);
 struct FeatureState {
   enum class Value : uint8_t { yes, no, unknown };
   Value value = Value::unknown;
-  std::string evidence;  // "CONFIG_X86_X32_ABI is not set (/proc/config.gz)"...
+  std::string evidence;                    // "CONFIG_X86_X32_ABI is not set (/proc/config.gz)"...
+  std::vector<std::string> more_evidence;  // what else was read (the config and command line behind a probe)
+  std::vector<std::string> fixes;          // what can switch it on, as the config and command line allow
 };
 
 // IA32 emulation and the x32 ABI on an x86-64 kernel, from the kernel's config text (when there is one), the
@@ -68,8 +70,21 @@ struct X86CompatInputs {
 FeatureState ia32_emulation_state(const X86CompatInputs& inputs);
 FeatureState x32_abi_state(const X86CompatInputs& inputs);
 
-// Reads what X86CompatInputs needs from this machine: /boot/config-RELEASE (Debian installs it; /proc/config.gz is
-// gzip and is not read, the symbols answer instead), /proc/kallsyms, /proc/cmdline.
+// What the kernel's settings say can turn IA32 emulation (x32 support) on, when the kernel refuses such programs:
+// the boot parameter only where the config has the feature built in and the parameter is what switched it off (or
+// the config's default did); a rebuilt kernel where it is not built in; and when config and command line both have
+// it on and the kernel still refuses, that something outside them (a hypervisor) switched it off, which no boot
+// parameter changes. Comment lines ("# ..."), for a finding's fixes.
+std::vector<std::string> ia32_enable_fixes(const X86CompatInputs& inputs);
+std::vector<std::string> x32_enable_fixes(const X86CompatInputs& inputs);
+
+// The config and command line facts as evidence lines: "/proc/config.gz: CONFIG_IA32_EMULATION=y",
+// "/proc/cmdline: no ia32_emulation=".
+std::vector<std::string> ia32_settings_evidence(const X86CompatInputs& inputs);
+std::vector<std::string> x32_settings_evidence(const X86CompatInputs& inputs);
+
+// Reads what X86CompatInputs needs from this machine: /proc/config.gz (CONFIG_IKCONFIG_PROC: the running kernel's
+// own), else /boot/config-RELEASE (Debian installs it), else the symbols of /proc/kallsyms; and /proc/cmdline.
 X86CompatInputs read_x86_compat_inputs(const std::string& release);
 
 }  // namespace elfrun::diagnose

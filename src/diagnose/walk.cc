@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "loader/hwcaps.h"
+#include "loader/kernel_machines.h"
 #include "run/plan.h"
 
 namespace elfrun::diagnose {
@@ -163,7 +164,8 @@ const std::string& Walk::kernel_release() {
 }
 
 const std::string& Walk::kernel_machine() {
-  if (!machine_) machine_ = options_.kernel_machine ? *options_.kernel_machine : uname_field(false);
+  // Not uname's word alone: under qemu-i386 it says i686 of an x86-64 kernel (loader/kernel_machines.h).
+  if (!machine_) machine_ = options_.kernel_machine ? *options_.kernel_machine : loader::kernel_machine();
   return *machine_;
 }
 
@@ -194,9 +196,26 @@ const std::vector<MountEntry>& Walk::mounts() {
   return *mounts_;
 }
 
+namespace {
+
+// The running kernel's answer (its probe, loader/kernel_machines.h) is the fact; its config and command line are the
+// evidence and say what could switch the feature on.
+FeatureState from_probe(const loader::KernelAbiAnswer& answer, std::vector<std::string> settings,
+                        std::vector<std::string> fixes) {
+  FeatureState state;
+  state.value = answer.runs ? FeatureState::Value::yes : FeatureState::Value::no;
+  state.evidence = answer.evidence;
+  state.more_evidence = std::move(settings);
+  if (!answer.runs) state.fixes = std::move(fixes);
+  return state;
+}
+
+}  // namespace
+
 void Walk::read_x86_compat() {
   X86CompatInputs inputs;
-  if (options_.kernel_config || options_.kernel_command_line) {
+  bool given = options_.kernel_config || options_.kernel_command_line;
+  if (given) {
     inputs.config = options_.kernel_config;
     inputs.config_source = "the kernel config given";
     inputs.command_line = options_.kernel_command_line.value_or("");
@@ -205,6 +224,19 @@ void Walk::read_x86_compat() {
   }
   ia32_ = ia32_emulation_state(inputs);
   x32_ = x32_abi_state(inputs);
+  ia32_->fixes = ia32_enable_fixes(inputs);
+  x32_->fixes = x32_enable_fixes(inputs);
+  // Facts given by the caller (tests) are the whole truth; on the running kernel, the probe is.
+  if (given || options_.kernel_machine) return;
+  using loader::KernelAbiAnswer;
+  const KernelAbiAnswer& ia32 = loader::kernel_abi(loader::X86Abi::i386);
+  if (ia32.source != KernelAbiAnswer::Source::unknown && ia32.source != KernelAbiAnswer::Source::binfmt_misc) {
+    ia32_ = from_probe(ia32, ia32_settings_evidence(inputs), ia32_enable_fixes(inputs));
+  }
+  const KernelAbiAnswer& x32 = loader::kernel_abi(loader::X86Abi::x32);
+  if (x32.source != KernelAbiAnswer::Source::unknown && x32.source != KernelAbiAnswer::Source::binfmt_misc) {
+    x32_ = from_probe(x32, x32_settings_evidence(inputs), x32_enable_fixes(inputs));
+  }
 }
 
 FeatureState Walk::ia32_emulation() {

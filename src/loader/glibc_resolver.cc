@@ -3,10 +3,7 @@
 // (breadth-first search list), elf/dl-load.c (_dl_map_object: name and SONAME reuse, the RPATH chain, LD_LIBRARY_PATH,
 // RUNPATH, ld.so.cache, system directories, DF_1_NODEFLIB, hwcaps subdirectories, file identity), and
 // elf/dl-cache.c (through LdSoCache). musl's loader is modelled in musl_resolver.cc.
-#include "loader/resolver.h"
-
 #include <elf.h>
-#include <sys/utsname.h>
 
 #include <algorithm>
 #include <cstring>
@@ -14,26 +11,14 @@
 
 #include "loader/candidate.h"
 #include "loader/hwcaps.h"
+#include "loader/kernel_machines.h"
+#include "loader/resolver.h"
 #include "loader/resolver_internal.h"
 #include "loader/search_path.h"
 
 namespace elfrun::loader {
 
 namespace {
-
-// The host kernel's machine, to know which programs it runs natively (x86-64 kernels run i386 and x32 too).
-bool runs_natively(uint16_t machine) {
-  static const std::string host = [] {
-    struct utsname names {};
-    return ::uname(&names) == 0 ? std::string(names.machine) : std::string();
-  }();
-  if (host == "x86_64") return machine == EM_X86_64 || machine == EM_386;
-  if (host == "aarch64") return machine == EM_AARCH64 || machine == EM_ARM;
-  if (host == "s390x") return machine == EM_S390;
-  if (host == "ppc64" || host == "ppc64le") return machine == EM_PPC64;
-  if (host == "riscv64") return machine == EM_RISCV;
-  return false;
-}
 
 // The glibc model's state for one resolution: the loader's list of objects ("the chain") and their libname lists.
 class GlibcModel {
@@ -46,7 +31,9 @@ class GlibcModel {
     target_.flags = program.header.flags;
     facts_ = machine_facts(program);
     dst_lib_ = res_.loader.lib;
-    dst_platform_ = !context.platform.empty() ? context.platform : facts_ ? std::string(facts_->platform) : std::string();
+    dst_platform_ = !context.platform.empty() ? context.platform
+                    : facts_                  ? std::string(facts_->platform)
+                                              : std::string();
     build_capability_subdirs();
   }
 
@@ -62,7 +49,8 @@ class GlibcModel {
     // path ld.so was invoked by) and its SONAME; ld.so --list prints it only if a DT_NEEDED asks for it.
     rtld_entry_ = add_loader_entry();
     // setup_vdso: the kernel's vdso follows, named by its SONAME.
-    if (context_.options.include_vdso && facts_ && !facts_->vdso.empty() && runs_natively(program_.header.machine)) {
+    if (context_.options.include_vdso && facts_ && !facts_->vdso.empty() &&
+        kernel_runs_natively(program_.header.machine, program_.ident.elf_class)) {
       size_t index = new_object(std::string(facts_->vdso), FoundBy::vdso);
       res_.objects[index].path = std::string(facts_->vdso);
       Entry& vdso = entries_.emplace_back();

@@ -4,7 +4,6 @@
 
 #include <elf.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include "elf/identify.h"
 #include "loader/binfmt_misc.h"
 #include "loader/identity_cache.h"
+#include "loader/kernel_machines.h"
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
@@ -31,19 +31,6 @@ namespace elfrun::run {
 namespace {
 
 using util::real_path;
-
-bool kernel_runs(uint16_t machine) {
-  struct utsname names {};
-  if (::uname(&names) != 0) return false;
-  std::string host = names.machine;
-  if (host == "x86_64") return machine == EM_X86_64 || machine == EM_386;
-  if (host == "aarch64") return machine == EM_AARCH64 || machine == EM_ARM;
-  if (host == "s390x") return machine == EM_S390;
-  if (host.rfind("ppc64", 0) == 0) return machine == EM_PPC64;
-  if (host == "riscv64") return machine == EM_RISCV;
-  if (host == "i686" || host == "i386") return machine == EM_386;
-  return false;
-}
 
 bool is_executable_file(const std::string& path) {
   struct stat st {};
@@ -274,11 +261,17 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   }
   const loader::MachineFacts* facts = loader::machine_facts(*object);
 
-  if (!kernel_runs(object->header.machine)) {
+  if (!loader::kernel_runs_natively(object->header.machine, object->ident.elf_class)) {
     // binfmt_misc handlers and qemu's view of roots are not files a stat can vouch for: such a plan is not cached.
     util::watch_unwatchable("a machine the kernel runs only through binfmt_misc or qemu-user");
     std::string qemu = facts ? std::string(facts->qemu) : std::string();
     auto qemu_path = qemu.empty() ? std::nullopt : find_in_path(qemu);
+    // An x86 ABI an x86-64 kernel can lack: say what found it missing (the probe, or the switch forcing it).
+    if (auto abi = loader::x86_abi_of(object->header.machine, object->ident.elf_class);
+        abi && loader::kernel_machine() == "x86_64") {
+      plan.reasons.push_back("this kernel does not run " + std::string(loader::abi_name(*abi)) +
+                             " programs itself: " + loader::kernel_abi(*abi).evidence);
+    }
     // A binfmt_misc handler that takes the program (Linux fs/binfmt_misc.c load_misc_binary: the first enabled entry
     // whose magic matches under its mask) means the kernel runs it itself, through the handler's interpreter —
     // unless the user asked for a root, a loader or a library path, which only an explicit qemu -L can honour.

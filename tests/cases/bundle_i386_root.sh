@@ -11,6 +11,7 @@
 # Needs root (chroot, mount); otherwise skipped (77), and under CI=true a failure.
 set -u
 . "$(dirname "$0")/lib/case.sh"
+. "$(dirname "$0")/lib/i386_root.sh"
 
 [ "$(uname -m)" = x86_64 ] || case_skip "the host is $(uname -m), not x86_64"
 case_need_root "chroot and mounting /proc and an overlay"
@@ -76,10 +77,12 @@ bundle dl --trace ./dl
 
 cat >"$work/inside.sh" <<'EOF_INSIDE'
 set -u
-root=$1
-work=$2
+root=${1:?}
+work=${2:?}
 merged=$work/merged
 . "$3"
+. "$ELFRUN_I386_ROOT_LIB"  # tests/cases/lib/i386_root.sh
+i386_root_private "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
 if ! mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/overlay-work" "$merged" \
     2>/dev/null; then
   echo "(no overlayfs here: working on a copy of the root)"
@@ -121,6 +124,7 @@ check "no /proc: hello through PATH" "$host_hello" /bin/sh -c 'cd /tmp && PATH=/
 check "no /proc: symlink in PATH to the multi launcher" "applet=applet-via-path argc=1" /bin/sh -c 'cd /tmp && applet-via-path'
 
 mount -t proc proc "$merged/proc" || { echo "FAIL: cannot mount /proc in the root"; exit 1; }
+i386_root_binfmt "$merged"  # the emulated way
 check "64-bit hello run directly fails" "" /bin/sh -c '! /opt/bundles/hello/libexec/hello 2>/dev/null'
 check "dir: hello" "$host_hello" /opt/bundles/hello/bin/hello
 check "dir: hello from /tmp/elsewhere, relative path" "$host_hello" /bin/sh -c 'cd /tmp/elsewhere && ../../opt/bundles/hello/bin/hello'
@@ -135,11 +139,13 @@ ln -s multi "$merged/opt/bundles/multi/bin/ls"
 check "multi-call symlink keeps argv[0]" "applet=ls argc=3" /opt/bundles/multi/bin/ls a b
 check "multi-call symlink from elsewhere" "applet=applet-via-path argc=1" /bin/sh -c 'cd /tmp/elsewhere && applet-via-path'
 check "--trace: the dlopen()ed libz.so.1 comes from the bundle" "$host_dl" /opt/bundles/dl/bin/dl
-umount "$merged/proc"
+# Nothing is unmounted by hand: every mount above vanishes with the namespace.
 echo "bundle_i386_root: $case_failures failures"
 [ "$case_failures" -eq 0 ]
 EOF_INSIDE
 
 # inside.sh gets host_* through the environment, and the case helpers from case.sh.
 export host_hello host_curl host_git host_dl
-unshare --mount --propagation private sh "$work/inside.sh" "$root" "$work" "$source_dir/tests/cases/lib/case.sh"
+ELFRUN_I386_ROOT_LIB=$source_dir/tests/cases/lib/i386_root.sh
+export ELFRUN_I386_ROOT_LIB
+i386_root_unshare "$root" "$work/inside.sh" "$root" "$work" "$source_dir/tests/cases/lib/case.sh"

@@ -17,6 +17,7 @@
 # Needs root (chroot, mount); otherwise skipped (77), and under CI=true a failure.
 set -u
 . "$(dirname "$0")/lib/case.sh"
+. "$(dirname "$0")/lib/i386_root.sh"
 
 [ "$(uname -m)" = x86_64 ] || case_skip "the host is $(uname -m), not x86_64"
 case_need_root "debootstrap, chroot and mounting /proc and an overlay"
@@ -35,8 +36,8 @@ cross_lib=/usr/x86_64-linux-gnu/lib
 is_i386_elf() {
   LC_ALL=C file -bL "$1" | grep -q '^ELF 32-bit LSB .*Intel 80386'
 }
-if is_i386_elf "$elfrun"; then
-  elfrun_i386=$elfrun
+if is_i386_elf "$elfrun_binary"; then
+  elfrun_i386=$elfrun_binary
 elif [ -n "${ELFRUN_I386:-}" ]; then
   elfrun_i386=$ELFRUN_I386
   is_i386_elf "$elfrun_i386" || { echo "FAIL: ELFRUN_I386=$elfrun_i386 is not an i386 ELF program"; exit 1; }
@@ -79,15 +80,18 @@ done
 # Everything below runs in a private mount namespace: the overlay and /proc vanish with it, whatever happens.
 cat >"$work/inside.sh" <<'EOF'
 set -u
-root=$1
-work=$2
+root=${1:?}
+work=${2:?}
 merged=$work/merged
+. "$ELFRUN_I386_ROOT_LIB"  # tests/cases/lib/i386_root.sh
+i386_root_private "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
 if ! mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/overlay-work" "$merged" \
     2>/dev/null; then
   echo "(no overlayfs here: working on a copy of the root)"
   rmdir "$merged" && cp -a "$root" "$merged" || exit 1
 fi
 mount -t proc proc "$merged/proc" || { echo "FAIL: cannot mount /proc in the root"; exit 1; }
+i386_root_binfmt "$merged"  # the emulated way
 mkdir -p "$merged/usr/x86_64-pc-linux-gnu/lib" "$merged/usr/local/bin" "$merged/tmp" &&
   cp "$work/payload/glibc64/"* "$merged/usr/x86_64-pc-linux-gnu/lib/" &&
   cp "$work/payload/m64" "$merged/m64" &&
@@ -138,9 +142,11 @@ inside sh /tmp/run_fidelity.sh /usr/local/bin/elfrun /tmp/probe-ref /tmp/probe-m
 inside sh /tmp/run_fidelity.sh /usr/local/bin/elfrun /tmp/probe-ref /tmp/probe-ref /tmp/fidelity-direct direct ||
   fail "run_fidelity (direct) in the root"
 
-umount "$merged/proc"
+# Nothing is unmounted by hand: every mount above vanishes with the namespace.
 echo "run_i386_root: $failures failures"
 [ $failures -eq 0 ]
 EOF
 
-unshare --mount --propagation private sh "$work/inside.sh" "$root" "$work"
+ELFRUN_I386_ROOT_LIB=$source_dir/tests/cases/lib/i386_root.sh
+export ELFRUN_I386_ROOT_LIB
+i386_root_unshare "$root" "$work/inside.sh" "$root" "$work"

@@ -15,9 +15,13 @@
 # The elfrun under test runs inside the root as it is when it is an i386 or static build; an x86-64 dynamic build runs
 # through a private copy of the host's loader and libraries in /opt/elfrun-test (a place loader discovery does not
 # scan), behind a wrapper script /usr/local/bin/elfrun. Needs root, unshare and overlayfs; else skipped (77; CI: fails).
+# On a kernel that does not run i386 programs, or with ELFRUN_I386_VIA_QEMU=1, the root is entered through a user
+# namespace whose binfmt_misc hands i386 programs to qemu-i386-static (tests/cases/lib/i386_root.sh): an i386 elfrun
+# then runs under qemu-i386, and must still see an x86-64 kernel (uname says i686 there) — the same checks hold.
 set -u
 . "$(dirname "$0")/lib/case.sh"
 . "$(dirname "$0")/lib/why_case.sh"
+. "$(dirname "$0")/lib/i386_root.sh"
 this_case=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 if [ "${1:-}" != --in-namespace ]; then
@@ -30,15 +34,15 @@ if [ "${1:-}" != --in-namespace ]; then
   }
   why_setup
   build_hello "$work/m64"
-  unshare --mount --propagation private true 2>/dev/null || case_skip "unshare --mount is not allowed here"
-  unshare --mount --propagation private sh "$this_case" --in-namespace "$work" "$root"
+  i386_root_unshare "$root" "$this_case" --in-namespace "$work" "$root"
   exit $?
 fi
 
 # ---- in a private mount namespace ----
-work=$2
-root=$3
+work=${2:?}
+root=${3:?}
 merged=$work/merged
+i386_root_private "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
 mkdir -p "$work/upper" "$work/overlay-work" "$merged"
 if ! mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/overlay-work" "$merged"; then
   case_skip "overlayfs cannot be mounted here"
@@ -47,6 +51,8 @@ mount -t proc proc "$merged/proc" || {
   echo "FAIL: cannot mount /proc in the root"
   exit 1
 }
+i386_root_binfmt "$merged"
+i386_root_check_emulated "$merged"
 
 # The situation of SPEC.md: a 64-bit glibc in /usr/x86_64-pc-linux-gnu/lib, and ./m64.
 mkdir -p "$merged/usr/x86_64-pc-linux-gnu/lib"
@@ -55,17 +61,17 @@ cp "$work/m64" "$merged/root/m64"
 [ -e "$merged/lib64/ld-linux-x86-64.so.2" ] && case_fail "the i386 root already has /lib64/ld-linux-x86-64.so.2"
 
 # The elfrun under test, runnable inside the root.
-class=$(od -An -t u1 -j4 -N1 "$elfrun" | tr -d ' ')
-interpreter=$(readelf -l "$elfrun" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+class=$(od -An -t u1 -j4 -N1 "$elfrun_binary" | tr -d ' ')
+interpreter=$(readelf -l "$elfrun_binary" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
 if [ "$class" = 1 ] || [ -z "$interpreter" ]; then
-  cp "$elfrun" "$merged/usr/local/bin/elfrun"
+  cp "$elfrun_binary" "$merged/usr/local/bin/elfrun"
 else
   mkdir -p "$merged/opt/elfrun-test/lib"
   cp -L "$interpreter" "$merged/opt/elfrun-test/lib/"
-  for library in $(ldd "$elfrun" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+  for library in $(ldd "$elfrun_binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
     cp -L "$library" "$merged/opt/elfrun-test/lib/"
   done
-  cp "$elfrun" "$merged/opt/elfrun-test/elfrun"
+  cp "$elfrun_binary" "$merged/opt/elfrun-test/elfrun"
   printf '#!/bin/sh\nexec /opt/elfrun-test/lib/%s --library-path /opt/elfrun-test/lib /opt/elfrun-test/elfrun "$@"\n' \
     "$(basename "$interpreter")" >"$merged/usr/local/bin/elfrun"
   chmod +x "$merged/usr/local/bin/elfrun"
@@ -134,7 +140,18 @@ case $in_out in
   *) case_fail "after the system-wide fix elfrun why does not say ./m64 will run" ;;
 esac
 
-umount "$merged/proc"
-umount "$merged"
+# Emulated: the root's own i386 programs are started by the namespace's binfmt_misc handler, and elfrun says so.
+if [ "${ELFRUN_I386_ROOT_EMULATED:-0}" = 1 ]; then
+  in_root "elfrun why /bin/true"
+  [ "$in_status" -eq 0 ] || case_fail "elfrun why /bin/true exits $in_status in the emulated root"
+  case $in_out in
+    *"binfmt_misc entry elfrun-i386"*) ;;
+    *) case_fail "elfrun why /bin/true does not name the binfmt_misc entry that runs i386 programs" ;;
+  esac
+  in_root "elfrun run -v /bin/echo emulated"
+  [ "$in_status" -eq 0 ] && case $in_out in *"through binfmt_misc entry elfrun-i386"*emulated*) true ;; *) false ;; esac ||
+    case_fail "elfrun run /bin/echo does not go through the binfmt_misc entry in the emulated root"
+fi
+# Nothing is unmounted by hand: the overlay, /proc and binfmt_misc vanish with the namespace.
 [ "$case_failures" -eq 0 ] || exit 1
 echo PASS

@@ -115,5 +115,53 @@ TEST(X86Compat, FromKallsymsWhenThereIsNoConfig) {
   EXPECT_EQ(ia32_emulation_state(inputs).value, FeatureState::Value::no);
 }
 
+// What can turn IA32 emulation on, once the kernel has refused an i386 program: the boot parameter only where the
+// config has it built in and the parameter or the config's default switched it off; when both have it on, nothing
+// on the command line helps (a hypervisor switched it off, as on the machine of issue 11).
+TEST(X86Compat, Ia32FixesOfferTheBootParameterOnlyWhereItCanHelp) {
+  auto first_fix = [](const std::string& config, const std::string& command_line, bool has_config = true) {
+    X86CompatInputs inputs;
+    if (has_config) inputs.config = config;
+    inputs.config_source = "/proc/config.gz";
+    inputs.command_line = command_line;
+    auto fixes = ia32_enable_fixes(inputs);
+    return fixes.empty() ? std::string() : fixes[0];
+  };
+  const std::string on = "CONFIG_IA32_EMULATION=y\n# CONFIG_IA32_EMULATION_DEFAULT_DISABLED is not set\n";
+  const std::string default_off = "CONFIG_IA32_EMULATION=y\nCONFIG_IA32_EMULATION_DEFAULT_DISABLED=y\n";
+  const std::string not_built = "# CONFIG_IA32_EMULATION is not set\n";
+  EXPECT_NE(first_fix(on, "quiet").find("ia32_emulation=on cannot help"), std::string::npos) << first_fix(on, "");
+  EXPECT_NE(first_fix(on, "quiet").find("hypervisor"), std::string::npos);
+  EXPECT_NE(first_fix(on, "ia32_emulation=0").find("boot without ia32_emulation=0, or with ia32_emulation=on"),
+            std::string::npos);
+  EXPECT_NE(first_fix(default_off, "").find("# boot with ia32_emulation=on"), std::string::npos);
+  EXPECT_NE(first_fix(default_off, "ia32_emulation=1").find("cannot help"), std::string::npos);
+  EXPECT_NE(first_fix(not_built, "").find("no boot parameter changes"), std::string::npos);
+  EXPECT_EQ(first_fix(not_built, "").find("boot with ia32_emulation=on"), std::string::npos);
+  EXPECT_NE(first_fix("", "", false).find("if this kernel has IA32 emulation built in"), std::string::npos);
+
+  X86CompatInputs inputs;
+  inputs.config = default_off;
+  inputs.config_source = "/proc/config.gz";
+  inputs.command_line = "root=/dev/vda ia32_emulation=off";
+  EXPECT_EQ(
+      ia32_settings_evidence(inputs),
+      (std::vector<std::string>{"/proc/config.gz: CONFIG_IA32_EMULATION=y, CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y",
+                                "/proc/cmdline: ia32_emulation=off"}));
+  inputs.config.reset();
+  inputs.command_line = "quiet";
+  EXPECT_EQ(ia32_settings_evidence(inputs)[1], "/proc/cmdline: no ia32_emulation=");
+}
+
+TEST(X86Compat, X32FixesSayWhenOnlyAnotherKernelHelps) {
+  X86CompatInputs inputs;
+  inputs.config = "# CONFIG_X86_X32_ABI is not set\n";
+  inputs.config_source = "/proc/config.gz";
+  EXPECT_NE(ia32_enable_fixes(inputs).size(), 0u);
+  EXPECT_NE(x32_enable_fixes(inputs)[0].find("no boot parameter changes"), std::string::npos);
+  inputs.config = "CONFIG_X86_X32_ABI=y\nCONFIG_X86_X32_DISABLED=y\n";
+  EXPECT_NE(x32_enable_fixes(inputs)[0].find("syscall.x32=y"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace elfrun::diagnose

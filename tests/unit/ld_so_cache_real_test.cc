@@ -92,6 +92,9 @@ CacheChoices loader_choices(const LoaderRun& run, const std::vector<std::string>
 
 struct Agreement {
   size_t compared = 0, agreed = 0, unobservable = 0;
+  // Under qemu-i386 (test::cpu_is_emulated): choices that differ only because the loader, native, chose a
+  // glibc-hwcaps level of the host's CPU while our query has qemu's CPU's levels.
+  size_t emulated_cpu = 0;
 };
 
 // Compares our lookup with the loader's for every name, reporting each disagreement. `mains` are programs to
@@ -118,6 +121,10 @@ Agreement compare_with_loader(const LdSoCache& cache, const CacheQuery& query, c
     auto ours = cache.lookup(name, query);
     if (ours == it->second) {
       ++result.agreed;
+    } else if (test::cpu_is_emulated() && it->second && it->second->find("/glibc-hwcaps/") != std::string::npos) {
+      ++result.emulated_cpu;
+      std::cout << "(qemu's CPU) " << name << ": the native loader takes " << *it->second << ", lookup() "
+                << ours.value_or("(no cache entry)") << "\n";
     } else {
       ADD_FAILURE() << name << ": the loader takes " << it->second.value_or("(no cache entry)") << ", lookup() "
                     << ours.value_or("(no cache entry)");
@@ -324,7 +331,7 @@ TEST_F(BuiltRoot, LookupsMatchTheLoaderForEveryCacheFormat) {
     CacheQuery q64 = host_query(EM_X86_64, ELFCLASS64, x86_64->cache_flags, x86_64->cache_accepted_flags);
     LoaderRun run64{{unshare, "-r", "chroot", root, loader64}, LoaderRun::chroot, root, output_dir};
     Agreement a64 = compare_with_loader(*cache, q64, run64, names, {libc64, lib + "/libfoo.so.1"});
-    EXPECT_EQ(a64.agreed, a64.compared);
+    EXPECT_EQ(a64.agreed + a64.emulated_cpu, a64.compared);
     EXPECT_EQ(a64.compared, names.size());
     std::cout << "[ " << format << " ] x86-64: " << a64.agreed << "/" << a64.compared << " agree\n";
     if (have32) {

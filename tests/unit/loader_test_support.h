@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "loader/kernel_machines.h"
 
 namespace elfrun::test {
 
@@ -31,6 +34,15 @@ inline bool under_ci() {
       GTEST_SKIP() << (message);      \
     }                                 \
   } while (0)
+
+// Whether this test program sees qemu's CPU rather than the host's: an i386 build started under qemu-i386 (where the
+// kernel cannot run i386, or ELFRUN_I386_VIA_QEMU=1). uname says i686 there, while the kernel runs x86-64 programs;
+// an i386 program the kernel runs itself is told x86_64. CPUID then describes qemu's CPU model, not the host's.
+inline bool cpu_is_emulated() {
+  struct utsname name {};
+  if (sizeof(void*) != 4 || ::uname(&name) != 0 || std::string(name.machine) == "x86_64") return false;
+  return elfrun::loader::kernel_machine() == "x86_64";
+}
 
 inline std::string shell_quote(const std::string& word) {
   std::string quoted = "'";

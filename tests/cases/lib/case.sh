@@ -1,6 +1,7 @@
 # Shared shell helpers for the integration cases (POSIX sh: ctest runs each case with `sh`). Source it:
 #     . "$source_dir/tests/cases/lib/case.sh"
-# It sets source_dir, build_dir and elfrun (from ELFRUN_SOURCE_DIR, ELFRUN_BUILD_DIR, ELFRUN, which ctest gives) and
+# It sets source_dir, build_dir, elfrun and elfrun_binary (from ELFRUN_SOURCE_DIR, ELFRUN_BUILD_DIR, ELFRUN and
+# ELFRUN_BINARY, which ctest gives: the command to run, and the file itself, which differ under qemu-i386) and
 # defines:
 #     case_skip WHY           "skipped: WHY", exit 77 (under CI=true a skip is a failure: exit 1)
 #     case_need_tools T...    case_skip unless every tool is on PATH (or is an executable path)
@@ -16,7 +17,19 @@
 : "${source_dir:=${ELFRUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}}"
 : "${build_dir:=${ELFRUN_BUILD_DIR:-$source_dir/build/default}}"
 : "${elfrun:=${ELFRUN:-$build_dir/elfrun}}"
+# The elfrun file itself: $elfrun may be a wrapper that runs it under qemu-i386 (cmake/i386_emulator.cmake).
+: "${elfrun_binary:=${ELFRUN_BINARY:-$elfrun}}"
 case_failures=0
+
+# case_i386_runner: prints what runs an i386 program on this host: nothing when the kernel runs i386 programs itself,
+# "qemu-i386" when it does not (IA32 emulation off) or when ELFRUN_I386_VIA_QEMU=1 asks for the emulated way on any
+# kernel. (Called as $(case_i386_runner), it cannot export anything: a caller that gets "qemu-i386" exports
+# ELFRUN_KERNEL_RUNS_I386=0 itself, so that elfrun's answer is the one qemu gives.)
+case_i386_runner() {
+  if [ "${ELFRUN_I386_VIA_QEMU:-}" = 1 ] || ! /lib/ld-linux.so.2 --version >/dev/null 2>&1; then
+    echo qemu-i386
+  fi
+}
 
 case_skip() {
   echo "skipped: $*"
@@ -67,31 +80,24 @@ case_expect_parts() {
   done
 }
 
-# case_with_proc ROOT COMMAND [ARGS...]: a chroot into ROOT sees /proc as on a real system. In a private mount
-# namespace (unshare) the mount is invisible to everyone else and cannot outlive the command; without unshare it is
-# mounted in place, unmounted by a trap, and left alone when someone else had already mounted it.
+# case_with_proc ROOT COMMAND [ARGS...]: a chroot into ROOT sees /proc as on a real system. The mount is made only
+# in a private mount namespace (unshare), invisible to everyone else and gone with the command; never on the host
+# (the host's /proc was once unmounted by a test's cleanup). Without unshare --mount the case is skipped (exit 77).
 case_with_proc() {
-  case_root=$1
+  case_root=${1:?case_with_proc: no root}
   shift
-  if command -v unshare >/dev/null 2>&1 && unshare --mount --propagation private true 2>/dev/null; then
-    unshare --mount --propagation private sh -c '
-      root=$1; shift
-      mount -t proc proc "$root/proc" || exit 125
-      trap "umount \"$root/proc\" 2>/dev/null" EXIT
-      "$@"' case_with_proc "$case_root" "$@"
-    return $?
+  case $case_root in
+    / | /proc | /proc/* | /dev | /dev/* | /sys | /sys/*) case_fail "case_with_proc: refusing the root $case_root" && return 1 ;;
+  esac
+  if ! { command -v unshare >/dev/null 2>&1 && unshare --mount --propagation private true 2>/dev/null; }; then
+    echo "skipped: mounting /proc in $case_root needs unshare --mount (a private mount namespace)"
+    return 77
   fi
-  if mountpoint -q "$case_root/proc"; then
-    "$@"
-    return $?
-  fi
-  mount -t proc proc "$case_root/proc" || return 125
-  trap 'umount "$case_root/proc" 2>/dev/null' EXIT INT TERM
-  "$@"
-  case_status=$?
-  umount "$case_root/proc" 2>/dev/null
-  trap - EXIT INT TERM
-  return $case_status
+  unshare --mount --propagation private sh -c '
+    root=$1
+    shift
+    mount -t proc proc "$root/proc" || exit 125
+    "$@"' case_with_proc "$case_root" "$@"
 }
 
 case_expect_exit() {

@@ -28,7 +28,7 @@ LOADER_PATTERNS = ["ld-linux*.so.*", "ld64.so.*", "ld.so.1", "ld-musl-*.so.1", "
 DOCUMENTED_KEYS = {
     "path": str, "aliases": list, "flavour": str, "version": str, "class": int, "byte_order": str, "machine": int,
     "machine_name": str, "abi": str, "system_dirs": list, "argv0": bool, "root": (str, type(None)),
-    "library_dirs": list, "source": str,
+    "library_dirs": list, "source": str, "needs_qemu": (str, type(None)),
 }
 # readelf -h "Machine:" text -> e_machine, for the machines of this machine's roots.
 READELF_MACHINES = {
@@ -188,6 +188,14 @@ def run_checks(elfrun, work):
         for key, kind in DOCUMENTED_KEYS.items():
             if not isinstance(entry[key], kind):
                 fail("entry %s: %s is %r" % (entry["path"], key, entry[key]))
+        # needs_qemu: the emulator a loader's programs go through on this kernel, null when it runs them itself.
+        # A foreign machine always needs its qemu; x86-64 never; i386 only when the kernel refuses i386 (as the
+        # ELFRUN_KERNEL_RUNS_I386 switch can force for tests).
+        wanted_qemu = QEMU.get(entry["machine"])
+        if entry["machine"] == 3:
+            wanted_qemu = "qemu-i386" if os.environ.get("ELFRUN_KERNEL_RUNS_I386") == "0" else entry["needs_qemu"]
+        if entry["machine"] in QEMU and entry["abi"] != "x32" and entry["needs_qemu"] != wanted_qemu:
+            fail("entry %s: needs_qemu is %r, expected %r" % (entry["path"], entry["needs_qemu"], wanted_qemu))
         paths = [entry["path"]] + entry["aliases"]
         for path in paths:
             if path in seen_paths:
