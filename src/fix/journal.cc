@@ -183,7 +183,7 @@ Expected<std::vector<Journal>> read_journals(const std::string& directory) {
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) {
     std::string path = directory + "/" + name;
-    auto text = util::read_own_file(path);
+    auto text = util::read_own_file(directory, name);
     if (!text) return Error{"refusing the journal " + path + ": not a regular file of ours, or unreadable"};
     auto journal = parse_journal(*text, path);
     if (!journal) return journal.error();

@@ -294,7 +294,7 @@ KernelAbiAnswer find_kernel_abi(X86Abi abi, const KernelAbiSources& sources) {
   std::string boot_id = read_boot_id(sources.boot_id_path);
   std::optional<KernelAbiCache> cache;
   if (!sources.cache_dir.empty() && !boot_id.empty()) {
-    if (auto text = util::read_own_file(sources.cache_dir + "/abis")) cache = parse_kernel_abi_cache(*text);
+    if (auto text = util::read_own_file(sources.cache_dir, "abis")) cache = parse_kernel_abi_cache(*text);
     if (cache && cache->boot_id != boot_id) cache.reset();  // another boot's answers
     if (cache) {
       if (const KernelAbiCache::Entry* entry = cache->find(abi)) {
