@@ -52,8 +52,8 @@ void print_json(const Diagnosis& diagnosis) {
   object["error"] = diagnosis.input_error ? Json(*diagnosis.input_error) : Json(nullptr);
   object["findings"] = Json::array();
   for (const Finding& finding : diagnosis.findings) object["findings"].push_back(finding_json(finding));
-  // Strings from files may hold any byte: replace what is not UTF-8 rather than fail.
-  out(object.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
+  // Strings from files may hold any byte: escaped losslessly by the one JSON writer.
+  out(json_text(object, 2) + "\n");
 }
 
 void print_lines(const std::vector<std::string>& lines, std::string_view indent) {
@@ -72,7 +72,7 @@ void print_human(const Diagnosis& diagnosis, bool verbose) {
   if (!fixes.empty()) {
     out("\n" + styled("fix:", Style::bold) + "\n");
     for (size_t i = 0; i < fixes.size(); ++i) {
-      out("  " + styled(printable(fixes[i]), Style::cyan) + "\n");
+      out("  " + styled(printable_command(fixes[i]), Style::cyan) + "\n");
       if (i == 0 && diagnosis.run_command && diagnosis.run_command_expanded) {
         out(styled("      # it runs: " + printable(*diagnosis.run_command_expanded), Style::dim) + "\n");
       }
@@ -100,7 +100,7 @@ void print_human(const Diagnosis& diagnosis, bool verbose) {
                                                                 : styled("note:", Style::blue);
     out(fmt::format("  {} {}\n", label, printable(finding.verdict)));
     if (finding.severity == Severity::blocking || verbose) {
-      for (const std::string& fix : finding.fixes) out("      " + styled(printable(fix), Style::cyan) + "\n");
+      for (const std::string& fix : finding.fixes) out("      " + styled(printable_command(fix), Style::cyan) + "\n");
       print_lines(finding.evidence, "      ");
     }
     if (verbose) print_lines(finding.details, "      ");

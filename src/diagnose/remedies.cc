@@ -13,6 +13,7 @@
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
 #include "run/plan.h"
+#include "util/quote.h"
 #include "util/text.h"
 
 namespace elfrun::diagnose {
@@ -99,7 +100,7 @@ std::string run_command(Walk& walk, const std::vector<std::string>& options, con
   if (!target.shown.empty() && target.shown[0] == '-') words.push_back("--");
   words.push_back(target.shown);
   words.insert(words.end(), target.args.begin(), target.args.end());
-  return run::shell_quote(words);
+  return util::shell_command(words);
 }
 
 std::optional<RunFix> try_plan(Walk& walk, const ExecTarget& target, const elf::ElfObject& program,
@@ -109,7 +110,7 @@ std::optional<RunFix> try_plan(Walk& walk, const ExecTarget& target, const elf::
   RunFix fix;
   if (!plan_works(walk.options().symbols, target, program, plan, fix)) return std::nullopt;
   fix.command = run_command(walk, options, target);
-  fix.expanded = run::shell_quote(plan.argv);
+  fix.expanded = util::shell_command(plan.argv);
   return fix;
 }
 

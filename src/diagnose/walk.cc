@@ -16,6 +16,7 @@
 
 #include "loader/hwcaps.h"
 #include "run/plan.h"
+#include "util/quote.h"
 
 namespace elfrun::diagnose {
 
@@ -44,7 +45,7 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
   return text;
 }
 
-std::string quote(std::string_view path) { return run::shell_quote({std::string(path)}); }
+std::string quote(std::string_view path) { return util::shell_quote_path(path); }
 
 std::string_view severity_name(Severity severity) {
   switch (severity) {

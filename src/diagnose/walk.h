@@ -159,6 +159,6 @@ Expected<loader::Resolution> resolve_under(const std::string& program, const std
 
 // Text helpers.
 std::string join(const std::vector<std::string>& items, std::string_view separator);
-std::string quote(std::string_view path);  // shell-quoted, for commands in fixes
+std::string quote(std::string_view path);  // util::shell_quote_path: a path argument of a command in a fix
 
 }  // namespace elfrun::diagnose
