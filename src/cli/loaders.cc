@@ -48,7 +48,7 @@ int run_loaders(const LoadersOptions& options) {
                       {"library_dirs", l.library_dirs},
                       {"source", l.source}});
     }
-    out(list.dump(2) + "\n");
+    out(json_text(list, 2) + "\n");
     return 0;
   }
   for (const auto& l : loaders) {
