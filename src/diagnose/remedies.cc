@@ -33,7 +33,7 @@ bool resolution_works(const loader::Resolution& resolution, const std::string& p
   }
   if (symbols) {
     std::vector<std::string> problems;
-    if (!find_undefined_symbols(resolution, program, problems).empty()) return false;
+    if (!find_undefined_symbols(resolution, "/", program, problems).empty()) return false;
   }
   return true;
 }

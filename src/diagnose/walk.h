@@ -136,7 +136,8 @@ struct UndefinedReferences {
   // Resolved before the program starts (bind now, data, copy relocations), rather than at the first call.
   bool blocking() const;
 };
-std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution,
+// root: the --root the resolution was made under ("/" for the host); the libraries are opened inside it.
+std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution, const std::string& root,
                                                         const std::string& program_host_path,
                                                         std::vector<std::string>& problems);
 void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution);

@@ -1,12 +1,14 @@
 // RootedFs: chroot-semantics path resolution for reading files inside another root.
 #include "loader/filesystem.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <vector>
@@ -221,6 +223,24 @@ bool RootedFs::is_directory(const std::string& path) {
   if (fd < 0) return false;
   ::close(fd);
   return true;
+}
+
+std::vector<std::string> RootedFs::list_directory(const std::string& path) {
+  std::vector<std::string> names;
+  int fd = open_fd(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return names;
+  DIR* directory = ::fdopendir(fd);
+  if (directory == nullptr) {
+    ::close(fd);
+    return names;
+  }
+  while (const dirent* entry = ::readdir(directory)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(directory);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::shared_ptr<elf::ByteSource> RootedFs::read_file(const std::string& path) {

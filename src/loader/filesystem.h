@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "elf/byte_source.h"
 #include "util/expected.h"
@@ -63,6 +64,9 @@ class RootedFs {
 
   // The inside path of a host path under the root (nullopt when it is outside).
   std::optional<std::string> inside_path(const std::string& host_path) const;
+
+  // The names in a directory inside the root, sorted ("." and ".." left out); empty when it cannot be read.
+  std::vector<std::string> list_directory(const std::string& path);
 
   // Reads a whole small file (ld.so.cache, ld.so.conf, ld-musl-*.path); nullopt when it cannot be read.
   std::shared_ptr<elf::ByteSource> read_file(const std::string& path);
