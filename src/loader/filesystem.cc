@@ -192,15 +192,16 @@ constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 const OpenedFile& RootedFs::open(const std::string& path) {
   auto found = cache_.find(path);
   if (found != cache_.end()) return found->second;
-  OpenedFile result;
   int fd = open_fd(path, kOpenFlags);
   if (fd < 0) {
-    result.error = errno;
-    util::watch_stat(path, nullptr, result.error);
-  } else {
-    result = describe_opened(fd, path);
+    // Not cached: a search for 10,000 missing libraries tries some 440,000 paths, whose entries took 100 MB
+    // (issue 13, finding 10). The loader tries them again too; a failure holds nothing worth keeping.
+    failure_ = OpenedFile{};
+    failure_.error = errno;
+    util::watch_stat(path, nullptr, failure_.error);
+    return failure_;
   }
-  return cache_.emplace(path, std::move(result)).first->second;
+  return cache_.emplace(path, describe_opened(fd, path)).first->second;
 }
 
 const OpenedFile& RootedFs::open_host(const std::string& host_path) {

@@ -50,7 +50,8 @@ class RootedFs {
   const std::string& root() const { return root_; }
   const std::string& cwd() const { return cwd_; }
 
-  // Opens and maps a file. Results are cached by path: the same path is opened once per RootedFs.
+  // Opens and maps a file. Files opened are cached by path: the same path is opened once per RootedFs. A failure is
+  // not cached: the reference then stays valid only until the next open().
   const OpenedFile& open(const std::string& path);
 
   // Opens a host path outright, outside the root: a program given on the command line that does not live in the
@@ -82,6 +83,7 @@ class RootedFs {
   int root_fd_ = -1;
   std::string cwd_;
   std::map<std::string, OpenedFile> cache_;
+  OpenedFile failure_;
   std::map<std::string, OpenedFile> host_cache_;
 };
 
