@@ -185,7 +185,7 @@ void print_ldd(const std::string& file, const Resolution& res) {
     return;
   }
   if (res.fatal_error) {
-    print_error(fmt::format("{}: error while loading shared libraries: {}", file, *res.fatal_error));
+    print_error(printable(fmt::format("{}: error while loading shared libraries: {}", file, *res.fatal_error)));
     return;
   }
   bool musl = res.loader.flavour == loader::Flavour::musl;
@@ -193,15 +193,15 @@ void print_ldd(const std::string& file, const Resolution& res) {
     const LoadedObject& o = res.objects[i];
     if (o.found_by == FoundBy::not_found) {
       if (musl) {
-        print_error(fmt::format("Error loading shared library {}: No such file or directory (needed by {})", o.name,
-                                o.requested_by ? res.objects[*o.requested_by].path : file));
+        print_error(printable(fmt::format("Error loading shared library {}: No such file or directory (needed by {})",
+                                          o.name, o.requested_by ? res.objects[*o.requested_by].path : file)));
       } else {
-        out(fmt::format("\t{} => not found\n", o.name));
+        out(fmt::format("\t{} => not found\n", printable(o.name)));
       }
     } else if ((musl && i == 1) || (!musl && o.name == o.path)) {
-      out(fmt::format("\t{}\n", o.name));
+      out(fmt::format("\t{}\n", printable(o.name)));
     } else {
-      out(fmt::format("\t{} => {}\n", o.name, o.path));
+      out(fmt::format("\t{} => {}\n", printable(o.name), printable(o.path)));
     }
   }
 }
@@ -404,7 +404,7 @@ int run_deps(const DepsOptions& options) {
       print_dot(file, res);
     }
   }
-  if (options.format == "json") out(json_out.dump(2) + "\n");
+  if (options.format == "json") out(json_text(json_out, 2) + "\n");
   std::fflush(stdout);
   return status;
 }

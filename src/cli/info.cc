@@ -413,8 +413,8 @@ Json report_json(const FileReport& report) {
 }
 
 std::string dump(const Json& json) {
-  // File contents need not be UTF-8: replace what is not, rather than throw.
-  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+  // File contents need not be UTF-8: escaped losslessly by the one JSON writer.
+  return json_text(json, -1);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ int run_loaders(const LoadersOptions& options) {
                       {"source", l.source},
                       {"needs_qemu", needs_qemu(l).empty() ? nlohmann::json(nullptr) : nlohmann::json(needs_qemu(l))}});
     }
-    out(list.dump(2) + "\n");
+    out(json_text(list, 2) + "\n");
     return 0;
   }
   for (const auto& l : loaders) {

@@ -8,6 +8,9 @@
 #include <set>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "util/quote.h"
 #include "util/trust.h"
 
 namespace elfrun::cli {
@@ -36,7 +39,46 @@ void print_to_stderr(std::string_view file, std::string_view label, Style style,
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
+void write_json(const nlohmann::json& value, int indent, int depth, std::string& text) {
+  auto newline = [&](int level) {
+    if (indent < 0) return;
+    text.push_back('\n');
+    text.append(static_cast<size_t>(indent) * static_cast<size_t>(level), ' ');
+  };
+  if (value.is_string()) {
+    text += util::json_string(value.get_ref<const std::string&>());
+  } else if (value.is_object() || value.is_array()) {
+    bool object = value.is_object();
+    if (value.empty()) {
+      text += object ? "{}" : "[]";
+      return;
+    }
+    text.push_back(object ? '{' : '[');
+    bool first = true;
+    for (auto item = value.begin(); item != value.end(); ++item) {
+      if (!first) text.push_back(',');
+      first = false;
+      newline(depth + 1);
+      if (object) {
+        text += util::json_string(item.key());
+        text += indent < 0 ? ":" : ": ";
+      }
+      write_json(item.value(), indent, depth + 1, text);
+    }
+    newline(depth);
+    text.push_back(object ? '}' : ']');
+  } else {
+    text += value.dump();  // numbers, booleans, null: no strings inside
+  }
+}
+
 }  // namespace
+
+std::string json_text(const nlohmann::json& value, int indent) {
+  std::string text;
+  write_json(value, indent, 0, text);
+  return text;
+}
 
 bool stdout_colour() {
   static const bool enabled = colour_for(STDOUT_FILENO);
@@ -69,6 +111,39 @@ std::string printable(std::string_view text) {
     } else {
       result += fmt::format("\\x{:02x}", byte);
     }
+  }
+  return result;
+}
+
+std::string printable_command(std::string_view command) {
+  // The quoting states of sh's tokenizer (POSIX XCU 2.2-2.3), enough to know where a newline is inside '...'.
+  enum class State { plain, single, dual, comment } state = State::plain;
+  std::string result;
+  bool word_start = true;
+  for (size_t i = 0; i < command.size(); ++i) {
+    char c = command[i];
+    if (c == '\n' && state == State::single) {
+      result.push_back(c);
+      continue;
+    }
+    result += printable(std::string_view(&c, 1));
+    switch (state) {
+      case State::plain:
+        if (c == '\'') state = State::single;
+        if (c == '"') state = State::dual;
+        if (c == '#' && word_start) state = State::comment;
+        if (c == '\\' && i + 1 < command.size()) result += printable(command.substr(++i, 1));
+        break;
+      case State::single:
+        if (c == '\'') state = State::plain;
+        break;
+      case State::dual:
+        if (c == '"') state = State::plain;
+        if (c == '\\' && i + 1 < command.size()) result += printable(command.substr(++i, 1));
+        break;
+      case State::comment: break;
+    }
+    word_start = state == State::plain && (c == ' ' || c == '\t' || c == ';' || c == '&' || c == '|');
   }
   return result;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdio>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,16 @@ void prepare_stdout();
 // A string from a file made safe to print on a terminal: control characters and DEL become \r, \t, \n or \xNN;
 // other bytes (UTF-8 included) pass through.
 std::string printable(std::string_view text);
+
+// A command line built with util::shell_quote made safe to print the same way, and still exact when pasted: a newline
+// is written raw where sh reads it as part of a single-quoted word (the only form POSIX sh has for it), and escaped as
+// printable() does everywhere else (outside quotes, in a # comment), where a raw one would start another command.
+std::string printable_command(std::string_view command);
+
+// The one JSON writer of every --json / --format json output: nlohmann's layout (indent < 0: one line; else that
+// many spaces per level), with every string written by util::json_string, so that names that are not UTF-8 are
+// escaped losslessly ("\udcff" for a 0xFF byte, as Python's surrogateescape) instead of aborting the output.
+std::string json_text(const nlohmann::json& value, int indent);
 
 // Writes text to stdout (buffered).
 inline void out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }

@@ -17,6 +17,7 @@
 #include "run/plan_cache.h"
 #include "util/access_log.h"
 #include "util/given_environment.h"
+#include "util/quote.h"
 
 extern char** environ;
 
@@ -125,11 +126,11 @@ int run_run(const RunOptions& options) {
     if (plan.kind == run::RunPlan::Kind::direct && plan.argv[0] != request.program) {
       std::vector<std::string> words = {"exec", "-a", plan.argv[0], plan.exec_path};
       words.insert(words.end(), plan.argv.begin() + 1, plan.argv.end());
-      out(run::shell_quote(words) + "\n");
+      out(printable_command(util::shell_command(words)) + "\n");
       std::fflush(stdout);
       return 0;
     }
-    out(run::shell_quote(plan.argv) + "\n");
+    out(printable_command(util::shell_command(plan.argv)) + "\n");
     std::fflush(stdout);
     return 0;
   }

@@ -12,6 +12,7 @@
 #include "fix/fix.h"
 #include "loader/config.h"
 #include "run/plan.h"
+#include "util/quote.h"
 
 namespace elfrun::cli {
 
@@ -65,7 +66,7 @@ std::string fix_command(const Diagnosis& diagnosis, const diagnose::DiagnoseOpti
     words.push_back(options.root);
   }
   words.push_back(program);
-  return run::shell_quote(words);
+  return util::shell_command(words);
 }
 
 void print_json(const Diagnosis& diagnosis, const std::string& fix) {
@@ -80,8 +81,8 @@ void print_json(const Diagnosis& diagnosis, const std::string& fix) {
   object["error"] = diagnosis.input_error ? Json(*diagnosis.input_error) : Json(nullptr);
   object["findings"] = Json::array();
   for (const Finding& finding : diagnosis.findings) object["findings"].push_back(finding_json(finding));
-  // Strings from files may hold any byte: replace what is not UTF-8 rather than fail.
-  out(object.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
+  // Strings from files may hold any byte: escaped losslessly by the one JSON writer.
+  out(json_text(object, 2) + "\n");
 }
 
 void print_lines(const std::vector<std::string>& lines, std::string_view indent) {
@@ -109,7 +110,7 @@ void print_human(const Diagnosis& diagnosis, const std::string& fix, bool verbos
   if (!fixes.empty()) {
     out("\n" + styled("fix:", Style::bold) + "\n");
     for (size_t i = 0; i < fixes.size(); ++i) {
-      out("  " + styled(printable(fixes[i]), Style::cyan) + "\n");
+      out("  " + styled(printable_command(fixes[i]), Style::cyan) + "\n");
       if (i == 0 && diagnosis.run_command && diagnosis.run_command_expanded) {
         out(styled("      # it runs: " + printable(*diagnosis.run_command_expanded), Style::dim) + "\n");
       }
@@ -137,7 +138,7 @@ void print_human(const Diagnosis& diagnosis, const std::string& fix, bool verbos
                                                                 : styled("note:", Style::blue);
     out(fmt::format("  {} {}\n", label, printable(finding.verdict)));
     if (finding.severity == Severity::blocking || verbose) {
-      for (const std::string& line : finding.fixes) out("      " + styled(printable(line), Style::cyan) + "\n");
+      for (const std::string& fix : finding.fixes) out("      " + styled(printable_command(fix), Style::cyan) + "\n");
       print_lines(finding.evidence, "      ");
     }
     if (verbose) print_lines(finding.details, "      ");

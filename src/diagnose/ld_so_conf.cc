@@ -1,11 +1,13 @@
 // ld.so.conf and its includes, read under a root (see ld_so_conf.h).
 #include "diagnose/ld_so_conf.h"
 
-#include <glob.h>
+#include <fnmatch.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
+
+#include "loader/filesystem.h"
+#include "util/text.h"
 
 namespace elfrun::diagnose {
 
@@ -17,18 +19,23 @@ std::string parent_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+bool has_wildcard(const std::string& text) { return text.find_first_of("*?[") != std::string::npos; }
+
+// Every file and directory read goes through RootedFs (openat2 RESOLVE_IN_ROOT, O_NONBLOCK): an absolute symlink in
+// the root resolves inside it, and a FIFO or device is never read.
 class ConfReader {
  public:
-  explicit ConfReader(std::string root) : root_(std::move(root)) {
-    while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-    if (root_ == "/") root_.clear();
-  }
+  explicit ConfReader(const std::string& root) : fs_(root) {}
 
   void read(const std::string& file, int depth) {
     if (depth > 16 || !seen_.insert(file).second) return;
-    std::ifstream in(root_ + file);
-    std::string line;
-    while (std::getline(in, line)) {
+    auto bytes = fs_.read_file(file);
+    if (!bytes) return;
+    auto whole = bytes->whole();
+    if (!whole) return;
+    std::string text(reinterpret_cast<const char*>(whole->data()), whole->size());
+    for (std::string_view view : util::split_lines(text)) {
+      std::string line(view);
       line = line.substr(0, line.find('#'));
       size_t start = line.find_first_not_of(" \t");
       if (start == std::string::npos) continue;
@@ -55,16 +62,30 @@ class ConfReader {
       start = end + 1;
       if (pattern.empty()) continue;
       if (pattern[0] != '/') pattern = parent_of(file) + "/" + pattern;
-      glob_t matches{};
-      if (::glob((root_ + pattern).c_str(), 0, nullptr, &matches) == 0) {
-        std::vector<std::string> files;
-        for (size_t i = 0; i < matches.gl_pathc; ++i) files.push_back(matches.gl_pathv[i] + root_.size());
-        ::globfree(&matches);
-        std::sort(files.begin(), files.end());
-        for (const std::string& included : files) read(included, depth + 1);
-      } else {
-        ::globfree(&matches);
-      }
+      std::vector<std::string> files;
+      expand(util::split_non_empty(pattern, '/'), 0, "", files);
+      std::sort(files.begin(), files.end());  // glob(3)'s order, which ldconfig reads them in
+      for (const std::string& included : files) read(included, depth + 1);
+    }
+  }
+
+  // glob(3) inside the root, one component at a time: a component with a wildcard is matched (fnmatch with
+  // FNM_PERIOD, as glob: a leading '.' only matched by a '.') against the directory's entries.
+  void expand(const std::vector<std::string>& parts, size_t index, const std::string& prefix,
+              std::vector<std::string>& out) {
+    if (index == parts.size()) {
+      out.push_back(prefix.empty() ? "/" : prefix);
+      return;
+    }
+    const std::string& part = parts[index];
+    bool last = index + 1 == parts.size();
+    if (!has_wildcard(part)) {
+      std::string path = prefix + "/" + part;
+      if (last ? fs_.open(path).error == 0 : fs_.is_directory(path)) expand(parts, index + 1, path, out);
+      return;
+    }
+    for (const std::string& name : fs_.list_directory(prefix.empty() ? "/" : prefix)) {
+      if (::fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0) expand(parts, index + 1, prefix + "/" + name, out);
     }
   }
 
@@ -83,7 +104,7 @@ class ConfReader {
     }
   }
 
-  std::string root_;
+  loader::RootedFs fs_;
   std::set<std::string> seen_;
 };
 

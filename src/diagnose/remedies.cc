@@ -14,6 +14,7 @@
 #include "loader/machine_facts.h"
 #include "run/plan.h"
 #include "util/file_capabilities.h"
+#include "util/quote.h"
 #include "util/text.h"
 
 namespace elfrun::diagnose {
@@ -33,7 +34,7 @@ bool resolution_works(const loader::Resolution& resolution, const std::string& p
   }
   if (symbols) {
     std::vector<std::string> problems;
-    if (!find_undefined_symbols(resolution, program, problems).empty()) return false;
+    if (!find_undefined_symbols(resolution, "/", program, problems).empty()) return false;
   }
   return true;
 }
@@ -100,7 +101,7 @@ std::string run_command(Walk& walk, const std::vector<std::string>& options, con
   if (!target.shown.empty() && target.shown[0] == '-') words.push_back("--");
   words.push_back(target.shown);
   words.insert(words.end(), target.args.begin(), target.args.end());
-  return run::shell_quote(words);
+  return util::shell_command(words);
 }
 
 std::optional<RunFix> try_plan(Walk& walk, const ExecTarget& target, const elf::ElfObject& program,
@@ -110,7 +111,7 @@ std::optional<RunFix> try_plan(Walk& walk, const ExecTarget& target, const elf::
   RunFix fix;
   if (!plan_works(walk.options().symbols, target, program, plan, fix)) return std::nullopt;
   fix.command = run_command(walk, options, target);
-  fix.expanded = run::shell_quote(plan.argv);
+  fix.expanded = util::shell_command(plan.argv);
   return fix;
 }
 

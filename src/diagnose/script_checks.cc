@@ -11,6 +11,7 @@
 #include "diagnose/walk.h"
 #include "elf/identify.h"
 #include "run/plan.h"
+#include "util/quote.h"
 #include "util/text.h"
 
 namespace elfrun::diagnose {
@@ -168,12 +169,16 @@ void examine_script(Walk& walk, const ExecTarget& target) {
   if (argument) args.push_back(*argument);
   args.push_back(shown);
   args.insert(args.end(), target.args.begin(), target.args.end());
+  // In a printed command the script is an argument of its interpreter: "-x" would be read as an option there.
+  std::vector<std::string> printed_args = args;
+  if (!shown.empty() && shown[0] == '-') printed_args[argument ? 1 : 0] = "./" + shown;
   // A script that is fine but cannot be executed itself (noexec mount, no x bit) runs when its interpreter is run.
   for (Finding& finding : walk.findings) {
     if (finding.subject == shown && (finding.code == "noexec-mount" || finding.code == "not-executable")) {
       std::vector<std::string> command{interpreter};
-      command.insert(command.end(), args.begin(), args.end());
-      finding.fixes.insert(finding.fixes.begin(), run::shell_quote(command) + "   # its interpreter runs it as it is");
+      command.insert(command.end(), printed_args.begin(), printed_args.end());
+      finding.fixes.insert(finding.fixes.begin(),
+                           util::shell_command(command) + "   # its interpreter runs it as it is");
     }
   }
 
@@ -187,9 +192,12 @@ void examine_script(Walk& walk, const ExecTarget& target) {
     std::string name(util::base_name(interpreter));
     if (auto elsewhere = same_name_in_path(walk, name); elsewhere && *elsewhere != interpreter) {
       std::vector<std::string> command{*elsewhere};
-      command.insert(command.end(), args.begin(), args.end());
-      finding.fixes.push_back(run::shell_quote(command) + "   # " + *elsewhere + " is there");
-      finding.fixes.push_back("sed -i '1s|^#! *" + interpreter + "|#!" + *elsewhere + "|' " + quote(shown) +
+      command.insert(command.end(), printed_args.begin(), printed_args.end());
+      finding.fixes.push_back(util::shell_command(command) + "   # " + *elsewhere + " is there");
+      // The interpreter is the first word after "#!" (Linux fs/binfmt_script.c: blanks before it are skipped, a
+      // blank or the line's end ends it), so the sed expression matches it by shape and never holds its bytes.
+      std::string expression = "1s|^#![[:blank:]]*[^[:blank:]]*|#!" + util::sed_replacement(*elsewhere) + "|";
+      finding.fixes.push_back("sed -i " + util::shell_quote(expression) + " " + quote(shown) +
                               "   # or make the #! line name it");
     }
     add_install_fix(walk, finding, name);

@@ -10,6 +10,7 @@
 
 #include "diagnose/walk.h"
 #include "elf/symbols.h"
+#include "loader/filesystem.h"
 
 namespace elfrun::diagnose {
 
@@ -68,27 +69,36 @@ std::string shown_name(const loader::Resolution& resolution, size_t index, const
 
 }  // namespace
 
-std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution,
+std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution, const std::string& root,
                                                         const std::string& program_host_path,
                                                         std::vector<std::string>& problems) {
   std::vector<std::optional<ObjectSymbols>> objects(resolution.objects.size());
+  loader::RootedFs fs(root);
   std::vector<uint32_t> copied;  // the program's copy-relocated symbols
   for (size_t i = 0; i < resolution.objects.size(); ++i) {
     const loader::LoadedObject& object = resolution.objects[i];
     if (!object.elf || object.found_by == loader::FoundBy::not_found || object.found_by == loader::FoundBy::vdso) {
       continue;
     }
-    std::string path = i == 0 ? program_host_path : object.host_path;
-    auto bytes = elf::ByteSource::open(path);
+    // The libraries are opened by their path inside the root, through RootedFs (openat2 RESOLVE_IN_ROOT,
+    // O_NONBLOCK) as the resolver found them: a symlink in the root never leads to a host file.
+    std::shared_ptr<elf::ByteSource> bytes;
+    if (i == 0) {
+      auto opened = elf::ByteSource::open(program_host_path);
+      if (opened) bytes = std::move(*opened);
+    } else {
+      const loader::OpenedFile& opened = fs.open(object.path);
+      if (opened.error == 0) bytes = opened.bytes;
+    }
     if (!bytes) continue;
-    auto table = elf::read_dynamic_symbols(**bytes, *object.elf);
+    auto table = elf::read_dynamic_symbols(*bytes, *object.elf);
     if (!table) {
       problems.push_back("the dynamic symbols of " + (i == 0 ? program_host_path : object.path) +
                          " cannot be read: " + table.error().message);
       continue;
     }
     if (i == 0) {
-      auto copies = elf::read_copy_relocations(**bytes, *object.elf);
+      auto copies = elf::read_copy_relocations(*bytes, *object.elf);
       if (copies) {
         copied = std::move(*copies);
       } else {
@@ -154,7 +164,7 @@ bool UndefinedReferences::blocking() const {
 
 void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution) {
   std::vector<std::string> problems;
-  auto found = find_undefined_symbols(resolution, target.host_path, problems);
+  auto found = find_undefined_symbols(resolution, walk.options().root, target.host_path, problems);
   for (const std::string& problem : problems) walk.add("symbols-unreadable", Severity::warning, target.shown, problem);
   std::vector<std::string> scope_names;
   for (size_t s : resolution.search_order) scope_names.push_back(shown_name(resolution, s, target));

@@ -17,6 +17,7 @@
 #include "loader/hwcaps.h"
 #include "loader/kernel_machines.h"
 #include "run/plan.h"
+#include "util/quote.h"
 
 namespace elfrun::diagnose {
 
@@ -45,7 +46,7 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
   return text;
 }
 
-std::string quote(std::string_view path) { return run::shell_quote({std::string(path)}); }
+std::string quote(std::string_view path) { return util::shell_quote_path(path); }
 
 std::string_view severity_name(Severity severity) {
   switch (severity) {
@@ -70,6 +71,14 @@ Walk::Walk(const DiagnoseOptions& options) : options_(options) {
 std::optional<std::string> Walk::real_host_path(const std::string& inside_path) const {
   if (host_root_) {
     char* real = ::realpath(inside_path.c_str(), nullptr);
+    if (real == nullptr && errno == ENAMETOOLONG && !inside_path.empty() && inside_path[0] != '/' &&
+        inside_path.size() < PATH_MAX) {
+      // The real path is longer than PATH_MAX (a deep working directory), but the relative path still opens, as
+      // execve and the loader open it: that path, relative to the working directory, is the host path then.
+      struct stat st {};
+      if (::stat(inside_path.c_str(), &st) != 0) return std::nullopt;
+      return inside_path;
+    }
     if (real == nullptr) return std::nullopt;
     std::string result = real;
     std::free(real);

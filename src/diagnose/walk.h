@@ -136,7 +136,8 @@ struct UndefinedReferences {
   // Resolved before the program starts (bind now, data, copy relocations), rather than at the first call.
   bool blocking() const;
 };
-std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution,
+// root: the --root the resolution was made under ("/" for the host); the libraries are opened inside it.
+std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution, const std::string& root,
                                                         const std::string& program_host_path,
                                                         std::vector<std::string>& problems);
 void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution);
@@ -159,6 +160,6 @@ Expected<loader::Resolution> resolve_under(const std::string& program, const std
 
 // Text helpers.
 std::string join(const std::vector<std::string>& items, std::string_view separator);
-std::string quote(std::string_view path);  // shell-quoted, for commands in fixes
+std::string quote(std::string_view path);  // util::shell_quote_path: a path argument of a command in a fix
 
 }  // namespace elfrun::diagnose

@@ -3,6 +3,7 @@
 #include "elf/byte_source.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +12,47 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <mutex>
 
 namespace elfrun::elf {
+
+namespace {
+
+// A file another process truncates while it is mapped makes every read of a page past its new end raise SIGBUS
+// (BUS_ADRERR), which would kill elfrun in the middle of `deps -v` (issue 13, finding 8). ByteSource's maps are
+// elfrun's only file mappings, so a BUS_ADRERR can only come from one: the handler puts a page of zeros over the
+// faulting page (mmap MAP_FIXED of anonymous memory, a plain system call) and the read resumes, seeing zeros where
+// the file has no bytes any more — what a pread would have found missing. The parse then fails or sees a changed
+// file, as it would reading it a moment later; it never dies. Any other SIGBUS is re-raised with the default action.
+void on_sigbus(int signal, siginfo_t* info, void*) {
+  if (info != nullptr && info->si_code == BUS_ADRERR) {
+    auto page = reinterpret_cast<uintptr_t>(info->si_addr) & ~static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE) - 1);
+    void* zero = ::mmap(reinterpret_cast<void*>(page), static_cast<size_t>(::sysconf(_SC_PAGESIZE)), PROT_READ,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (zero != MAP_FAILED) return;
+  }
+  ::signal(signal, SIG_DFL);
+  ::raise(signal);
+}
+
+void install_sigbus_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction action {};
+    action.sa_sigaction = on_sigbus;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGBUS, &action, nullptr);
+  });
+}
+
+// Every mmap of a file goes through here.
+void* map_file(int fd, uint64_t size) {
+  install_sigbus_handler();
+  return ::mmap(nullptr, static_cast<size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+}
+
+}  // namespace
 
 namespace {
 // Files up to this size are read whole with one read: cheaper than mmap, page faults and munmap.
@@ -152,7 +192,7 @@ Expected<std::unique_ptr<ByteSource>> ByteSource::map_or_read(int fd, const std:
     return source;
   }
   if (source->size_ <= std::numeric_limits<size_t>::max()) {
-    void* map = ::mmap(nullptr, static_cast<size_t>(source->size_), PROT_READ, MAP_PRIVATE, fd, 0);
+    void* map = map_file(fd, source->size_);
     if (map != MAP_FAILED) {
       source->map_ = static_cast<const unsigned char*>(map);
       source->owns_map_ = true;
@@ -188,7 +228,7 @@ bool ByteSource::map_whole() const {
   if (map_ != nullptr) return true;
   if (map_failed_ || fd_ < 0) return false;
   if (size_ <= std::numeric_limits<size_t>::max()) {
-    void* map = ::mmap(nullptr, static_cast<size_t>(size_), PROT_READ, MAP_PRIVATE, fd_, 0);
+    void* map = map_file(fd_, size_);
     if (map != MAP_FAILED) {
       map_ = static_cast<const unsigned char*>(map);
       owns_map_ = true;

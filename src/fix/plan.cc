@@ -18,6 +18,7 @@
 #include "loader/discovery.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
+#include "util/quote.h"
 #include "util/text.h"
 
 namespace elfrun::fix {
@@ -193,10 +194,10 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
     }
     for (const std::string& dir : parents) {
       plan.changes.push_back({Change::Kind::directory, dir, "", "(the parent of the symlink below)",
-                              run::shell_quote({"mkdir", host_of(root, dir)})});
+                              util::shell_command({"mkdir", host_of(root, dir)})});
     }
     plan.changes.push_back({Change::Kind::symlink, interpreter, *loader, finding,
-                            run::shell_quote({"ln", "-s", *loader, host_of(root, interpreter)})});
+                            util::shell_command({"ln", "-s", *loader, host_of(root, interpreter)})});
   }
 
   // (b) The libraries: would the loader, started by the kernel at PT_INTERP, find them from its cache and its
@@ -234,9 +235,9 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
       }
     }
     plan.changes.push_back({Change::Kind::file, conf, text, missing,
-                            run::shell_quote(words) + " > " + run::shell_quote({host_of(root, conf)})});
+                            util::shell_command(words) + " > " + util::shell_command({host_of(root, conf)})});
     plan.changes.push_back({Change::Kind::ldconfig, "", "", missing,
-                            root == "/" ? "ldconfig" : run::shell_quote({"chroot", root, "/sbin/ldconfig"})});
+                            root == "/" ? "ldconfig" : util::shell_command({"chroot", root, "/sbin/ldconfig"})});
     plan.host_program = host_program;
     plan.interpreter = interpreter;
     plan.library_dirs = dirs;

@@ -12,6 +12,7 @@
 #include "elf/elf_object.h"
 #include "fix/fix.h"
 #include "run/plan.h"
+#include "util/quote.h"
 #include "util/text.h"
 
 namespace elfrun::fix {
@@ -84,7 +85,7 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
   }
   for (const std::string& dir : parents) {
     plan.changes.push_back(
-        {Change::Kind::directory, dir, "", "(where the launcher goes)", run::shell_quote({"mkdir", dir})});
+        {Change::Kind::directory, dir, "", "(where the launcher goes)", util::shell_command({"mkdir", dir})});
   }
   std::vector<std::string> words{data.loader};
   if (data.pass_argv0) words.insert(words.end(), {"--argv0", "NAME"});
@@ -100,7 +101,7 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
   change.mode = 0755;
   change.removes = finding + " (for you: " + std::string(util::base_name(path)) + " on PATH)";
   change.command =
-      "# " + run::shell_quote({path}) + ": elfrun's launcher, which execs " + run::shell_quote(words) + " ARGS...";
+      "# " + util::shell_command({path}) + ": elfrun's launcher, which execs " + util::shell_command(words) + " ARGS...";
   plan.changes.push_back(std::move(change));
   return plan;
 }

@@ -1,12 +1,14 @@
 // RootedFs: chroot-semantics path resolution for reading files inside another root.
 #include "loader/filesystem.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <vector>
@@ -190,15 +192,16 @@ constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 const OpenedFile& RootedFs::open(const std::string& path) {
   auto found = cache_.find(path);
   if (found != cache_.end()) return found->second;
-  OpenedFile result;
   int fd = open_fd(path, kOpenFlags);
   if (fd < 0) {
-    result.error = errno;
-    util::watch_stat(path, nullptr, result.error);
-  } else {
-    result = describe_opened(fd, path);
+    // Not cached: a search for 10,000 missing libraries tries some 440,000 paths, whose entries took 100 MB
+    // (issue 13, finding 10). The loader tries them again too; a failure holds nothing worth keeping.
+    failure_ = OpenedFile{};
+    failure_.error = errno;
+    util::watch_stat(path, nullptr, failure_.error);
+    return failure_;
   }
-  return cache_.emplace(path, std::move(result)).first->second;
+  return cache_.emplace(path, describe_opened(fd, path)).first->second;
 }
 
 const OpenedFile& RootedFs::open_host(const std::string& host_path) {
@@ -221,6 +224,24 @@ bool RootedFs::is_directory(const std::string& path) {
   if (fd < 0) return false;
   ::close(fd);
   return true;
+}
+
+std::vector<std::string> RootedFs::list_directory(const std::string& path) {
+  std::vector<std::string> names;
+  int fd = open_fd(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return names;
+  DIR* directory = ::fdopendir(fd);
+  if (directory == nullptr) {
+    ::close(fd);
+    return names;
+  }
+  while (const dirent* entry = ::readdir(directory)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(directory);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::shared_ptr<elf::ByteSource> RootedFs::read_file(const std::string& path) {

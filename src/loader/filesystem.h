@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "elf/byte_source.h"
 #include "util/expected.h"
@@ -49,7 +50,8 @@ class RootedFs {
   const std::string& root() const { return root_; }
   const std::string& cwd() const { return cwd_; }
 
-  // Opens and maps a file. Results are cached by path: the same path is opened once per RootedFs.
+  // Opens and maps a file. Files opened are cached by path: the same path is opened once per RootedFs. A failure is
+  // not cached: the reference then stays valid only until the next open().
   const OpenedFile& open(const std::string& path);
 
   // Opens a host path outright, outside the root: a program given on the command line that does not live in the
@@ -63,6 +65,9 @@ class RootedFs {
 
   // The inside path of a host path under the root (nullopt when it is outside).
   std::optional<std::string> inside_path(const std::string& host_path) const;
+
+  // The names in a directory inside the root, sorted ("." and ".." left out); empty when it cannot be read.
+  std::vector<std::string> list_directory(const std::string& path);
 
   // Reads a whole small file (ld.so.cache, ld.so.conf, ld-musl-*.path); nullopt when it cannot be read.
   std::shared_ptr<elf::ByteSource> read_file(const std::string& path);
@@ -78,6 +83,7 @@ class RootedFs {
   int root_fd_ = -1;
   std::string cwd_;
   std::map<std::string, OpenedFile> cache_;
+  OpenedFile failure_;
   std::map<std::string, OpenedFile> host_cache_;
 };
 

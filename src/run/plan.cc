@@ -178,30 +178,6 @@ std::optional<std::string> find_in_path(const std::string& name) {
   return std::nullopt;
 }
 
-std::string shell_quote(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const std::string& arg : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
-      return std::isalnum(c) || std::strchr("@%+=:,./-_", c) != nullptr;
-    });
-    if (plain) {
-      out += arg;
-      continue;
-    }
-    out += '\'';
-    for (char c : arg) {
-      if (c == '\'') {
-        out += "'\\''";
-      } else {
-        out += c;
-      }
-    }
-    out += '\'';
-  }
-  return out;
-}
-
 RunPlan plan_run(const RunRequest& request) { return plan_run_after_env_hops(request, 0); }
 
 RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {

@@ -36,9 +36,6 @@ struct RunPlan {
 
 RunPlan plan_run(const RunRequest& request);
 
-// The argv shell-quoted, for --print: pasted into a POSIX shell it runs the same command.
-std::string shell_quote(const std::vector<std::string>& argv);
-
 // The path PATH lookup gives for a name without '/', as a shell does; nullopt when none is executable.
 std::optional<std::string> find_in_path(const std::string& name);
 

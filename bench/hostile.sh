@@ -1,0 +1,79 @@
+#!/bin/sh
+# bench/hostile.sh [ELFRUN]: what hostile inputs cost elfrun against the real loader (issue 13, finding 10).
+# Builds four inputs in a temporary directory and prints, for each, wall time and maximum RSS (/usr/bin/time -v's
+# "Maximum resident set size") of the loader and of elfrun's commands, side by side:
+#   rpath10k    a program with 10,000 DT_RPATH entries (/n/d0:/n/d1:...), none existing
+#   origin12k   a program with 12,000 DT_RPATH entries "$ORIGIN"
+#   needed10k   a program with 10,000 DT_NEEDED libraries that do not exist
+#   longcwd     hello world run from a working directory longer than PATH_MAX (4096)
+# The loader side: `ld.so --list` for the first two; for needed10k the program run with LD_TRACE_LOADED_OBJECTS=1
+# (what ldd does: glibc 2.36's --list stops at the first missing library, the trace mode lists all). The goal (SPEC,
+# "Trust and safety"): elfrun at most the loader's time and at most twice its memory, or a clear "too many" error.
+# Needs gcc, python3 and /usr/bin/time (Debian package time). Building needed10k takes about 40 s (10,000 stubs).
+set -eu
+elfrun=${1:-${ELFRUN:-$(cd "$(dirname "$0")/.." && pwd)/build/default/elfrun}}
+loader=$(readelf -lW /bin/sh | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+python3 - <<'PYEOF'
+import os, subprocess
+open("m.c", "w").write('#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n')
+# One -rpath argument holds at most 128 KiB (MAX_ARG_STRLEN): short entries.
+rpath = ":".join(f"/n/d{i}" for i in range(10000))
+subprocess.run(["gcc", "-o", "rpath10k", "m.c", "-Wl,--disable-new-dtags", "-Wl,-rpath," + rpath], check=True)
+origin = ":".join("$ORIGIN" for _ in range(12000))
+subprocess.run(["gcc", "-o", "origin12k", "m.c", "-Wl,--disable-new-dtags", "-Wl,-rpath," + origin], check=True)
+os.mkdir("stubs")
+open("s.c", "w").write("int stub;\n")
+subprocess.run(["gcc", "-shared", "-o", "stubs/libstub.so", "s.c"], check=True)
+for i in range(10000):
+    os.link("stubs/libstub.so", f"stubs/libmissing{i}.so")
+with open("resp", "w") as f:
+    f.write("\n".join(["-o", "needed10k", "m.c", "-Lstubs", "-Wl,--no-as-needed"] +
+                      [f"-l:libmissing{i}.so" for i in range(10000)]))
+subprocess.run(["gcc", "@resp"], check=True)
+PYEOF
+rm -rf stubs
+gcc -o hello m.c
+
+# measure LABEL COMMAND...: one row: wall seconds, max RSS in MB, exit status.
+measure() {
+  label=$1
+  shift
+  status=0
+  /usr/bin/time -v "$@" >/dev/null 2>"$work/time" || status=$?
+  wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time")
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time")
+  printf '| %-44s | %10s | %8s MB | %6s |\n' "$label" "$wall" "$((rss / 1024))" "$status"
+}
+
+echo "| command                                      |       wall |  max RSS | status |"
+echo "|----------------------------------------------|------------|----------|--------|"
+measure "ld.so --list rpath10k" "$loader" --list ./rpath10k
+measure "elfrun deps rpath10k" "$elfrun" deps ./rpath10k
+measure "elfrun why rpath10k" "$elfrun" why ./rpath10k
+measure "ld.so --list origin12k" "$loader" --list ./origin12k
+measure "elfrun deps origin12k" "$elfrun" deps ./origin12k
+measure "elfrun deps --format json origin12k" "$elfrun" deps --format json ./origin12k
+measure "elfrun why origin12k" "$elfrun" why ./origin12k
+measure "LD_TRACE_LOADED_OBJECTS=1 needed10k" env LD_TRACE_LOADED_OBJECTS=1 ./needed10k
+measure "elfrun deps needed10k" "$elfrun" deps ./needed10k
+measure "elfrun deps --format json needed10k" "$elfrun" deps --format json ./needed10k
+measure "elfrun why needed10k" "$elfrun" why ./needed10k
+
+# A working directory longer than PATH_MAX, reached by relative chdir steps (a shell's cd uses the whole path).
+python3 - "$elfrun" "$work/hello" <<'PYEOF'
+import os, shutil, subprocess, sys
+elfrun, hello = sys.argv[1:]
+for i in range(50):
+    name = "d%0100d" % i
+    os.mkdir(name)
+    os.chdir(name)
+shutil.copy(hello, "m64")
+print("\nworking directory of about %d bytes (PATH_MAX 4096):" % (len(os.path.dirname(hello)) + 50 * 102))
+for command in (["why", "./m64"], ["deps", "./m64"], ["run", "./m64"]):
+    run = subprocess.run([elfrun] + command, capture_output=True, text=True, errors="replace")
+    text = (run.stdout + run.stderr).strip().splitlines()
+    print("  elfrun %s: status %d: %s" % (" ".join(command), run.returncode, text[0] if text else ""))
+PYEOF
