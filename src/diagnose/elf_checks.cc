@@ -271,6 +271,7 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
   loader::ResolveOptions options;
   options.root = walk.options().root;
   options.program_origin_real_path = true;  // $ORIGIN as the kernel gives it to a program run directly
+  options.loader_path = walk.options().loader;
   // The environment the program would get, on this machine: LD_LIBRARY_PATH and LD_PRELOAD count, except for a
   // setuid or setgid program, for which the loader ignores them (secure mode, elf/rtld.c).
   bool secure = (target.st.st_mode & (S_ISUID | S_ISGID)) != 0;

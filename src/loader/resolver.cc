@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 
+#include "elf/identify.h"
 #include "loader/hwcaps.h"
 #include "loader/musl_resolver.h"
 #include "loader/resolver_internal.h"
@@ -125,7 +126,11 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
   } else if (elf.interpreter) {
     res.loader_path = *elf.interpreter;
   } else if (facts) {
-    res.loader_path = std::string(facts->glibc_loader);
+    // No PT_INTERP (a shared library, a .node module): the file's own libc decides, as `info` judges it. A musl
+    // library needs libc.so (or libc.musl-ARCH.so.1), which is musl's loader itself: /lib/ld-musl-ARCH.so.1.
+    res.loader_path = elf::libc_of(elf) == "musl" && !facts->musl_arch.empty()
+                          ? "/lib/ld-musl-" + std::string(facts->musl_arch) + ".so.1"
+                          : std::string(facts->glibc_loader);
   }
   ResolverContext context{options_, fs_, {}, {}, {}, nullptr, {}, {}, {}, {}, {}};
   context.parse = [this](const OpenedFile& f) { return impl_->parse(f); };
@@ -150,7 +155,7 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
     }
   }
   if (!res.loader_found) {
-    res.loader = fallback_identity(elf);
+    res.loader = fallback_identity(elf, res.loader_path);
     res.notes.push_back(res.loader_path.empty()
                             ? "no loader is known for this machine; glibc's usual facts assumed"
                             : "the loader " + res.loader_path +
