@@ -3,8 +3,6 @@
 // (breadth-first search list), elf/dl-load.c (_dl_map_object: name and SONAME reuse, the RPATH chain, LD_LIBRARY_PATH,
 // RUNPATH, ld.so.cache, system directories, DF_1_NODEFLIB, hwcaps subdirectories, file identity), and
 // elf/dl-cache.c (through LdSoCache). musl's loader is modelled in musl_resolver.cc.
-#include "loader/resolver.h"
-
 #include <elf.h>
 #include <sys/utsname.h>
 
@@ -14,6 +12,7 @@
 
 #include "loader/candidate.h"
 #include "loader/hwcaps.h"
+#include "loader/resolver.h"
 #include "loader/resolver_internal.h"
 #include "loader/search_path.h"
 
@@ -46,7 +45,9 @@ class GlibcModel {
     target_.flags = program.header.flags;
     facts_ = machine_facts(program);
     dst_lib_ = res_.loader.lib;
-    dst_platform_ = !context.platform.empty() ? context.platform : facts_ ? std::string(facts_->platform) : std::string();
+    dst_platform_ = !context.platform.empty() ? context.platform
+                    : facts_                  ? std::string(facts_->platform)
+                                              : std::string();
     build_capability_subdirs();
   }
 
@@ -414,8 +415,15 @@ class GlibcModel {
     for (size_t i = 0; i < entries_.size(); ++i) {
       if (i != rtld_entry_) chain.push_back(i);
     }
-    auto rtld_position = std::find(search_list.begin(), search_list.end(), rtld_entry_);
-    if (rtld_position != search_list.end()) {
+    // dl-deps.c leaves the faked maps of missing libraries (trace mode) out of l_searchlist: the predecessor is
+    // the nearest object before the loader that was found. A library missing twice thus has its second "not
+    // found" after the loader's line.
+    std::vector<size_t> found_list;
+    for (size_t entry_index : search_list) {
+      if (!entries_[entry_index].faked) found_list.push_back(entry_index);
+    }
+    auto rtld_position = std::find(found_list.begin(), found_list.end(), rtld_entry_);
+    if (rtld_position != found_list.end() && rtld_position != found_list.begin()) {
       size_t predecessor = *(rtld_position - 1);
       auto at = std::find(chain.begin(), chain.end(), predecessor);
       chain.insert(at + 1, rtld_entry_);
