@@ -170,6 +170,7 @@ void print_tree(const std::string& file, const Resolution& res, bool verbose) {
   walk(0, "    ");
   if (res.fatal_error) out(styled("    error: " + printable(*res.fatal_error), Style::red) + "\n");
   if (verbose) {
+    out(styled("    lookup: " + std::string(loader::lookup_model_name(res.model)), Style::dim) + "\n");
     for (const auto& note : res.notes) out(styled("    note: " + printable(note), Style::yellow) + "\n");
   }
 }

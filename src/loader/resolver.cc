@@ -34,6 +34,38 @@ std::string_view search_source_name(SearchSource source) {
   return "?";
 }
 
+std::string_view lookup_model_name(LookupModel model) {
+  switch (model) {
+    case LookupModel::native: return "native: files as this machine has them";
+    case LookupModel::chroot: return "--root: files inside the root, as after chroot";
+    case LookupModel::qemu_prefix: return "qemu -L: files under the root first, then on the host (qemu util/path.c)";
+  }
+  return "?";
+}
+
+namespace {
+
+// Machines the running kernel executes itself (an x86-64 kernel runs i386 and x32 too); the others go through
+// qemu-user, which `run` gives -L ROOT.
+bool kernel_executes(uint16_t machine) {
+  struct utsname names {};
+  if (::uname(&names) != 0) return false;
+  std::string_view host = names.machine;
+  if (host == "x86_64") return machine == EM_X86_64 || machine == EM_386;
+  if (host == "aarch64") return machine == EM_AARCH64 || machine == EM_ARM;
+  if (host == "s390x") return machine == EM_S390;
+  if (host == "ppc64" || host == "ppc64le") return machine == EM_PPC64;
+  if (host == "riscv64") return machine == EM_RISCV;
+  return false;
+}
+
+}  // namespace
+
+LookupModel lookup_model(const elf::ElfObject& program, const std::string& root) {
+  if (root.empty() || root == "/") return LookupModel::native;
+  return kernel_executes(program.header.machine) ? LookupModel::chroot : LookupModel::qemu_prefix;
+}
+
 bool Resolution::has_missing() const {
   return fatal_error.has_value() || std::any_of(objects.begin(), objects.end(),
                                                 [](const LoadedObject& o) { return o.found_by == FoundBy::not_found; });
@@ -97,13 +129,17 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
       inside = host;
     }
   }
+  fs_.set_host_fallback(false);
   const OpenedFile& file = outside_root ? fs_.open_host(inside) : fs_.open(inside);
   if (file.error != 0) return Error{path + ": " + std::strerror(file.error)};
   if (file.is_directory) return Error{path + ": is a directory"};
   auto program = impl_->parse(file);
   if (!program) return Error{path + ": " + program.error().message};
+  const LookupModel model = options_.model ? *options_.model : lookup_model(**program, fs_.root());
+  fs_.set_host_fallback(model == LookupModel::qemu_prefix);
 
   Resolution res;
+  res.model = model;
   LoadedObject main;
   main.name = inside;
   main.path = inside;
@@ -170,7 +206,9 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
     };
     if (uses_origin(elf.dynamic->rpath) || uses_origin(elf.dynamic->runpath)) {
       res.notes.push_back(path + " is outside the root " + fs_.root() + ": its $ORIGIN, " + context.program_origin +
-                          ", is looked up inside the root, as after chroot");
+                          (model == LookupModel::qemu_prefix
+                               ? ", is looked up under the root first, then on the host, as qemu -L does"
+                               : ", is looked up inside the root, as after chroot"));
     }
   }
   if (options_.program_origin_real_path && fs_.is_host()) {
