@@ -196,6 +196,8 @@ void check_under_qemu(Walk& walk, const ExecTarget& target, const elf::ElfObject
   loader::Resolver resolver(options);
   auto resolution = resolver.resolve(target.host_path);
   if (!resolution) return;
+  walk.add("lookup-model", Severity::info, target.shown,
+           "lookup model: " + std::string(loader::lookup_model_name(resolution->model)) + ", root " + root);
   size_t before = walk.findings.size();
   check_libraries(walk, target, *resolution);
   check_versions(walk, target, *resolution);
@@ -357,6 +359,10 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
     walk.add("elf-malformed", Severity::blocking, target.shown, resolution.error().message);
     if (target.depth == 0) walk.input_error = resolution.error().message;
     return;
+  }
+  if (!walk.host_root()) {
+    walk.add("lookup-model", Severity::info, target.shown,
+             "lookup model: " + std::string(loader::lookup_model_name(resolution->model)));
   }
   check_libraries(walk, target, *resolution);
   check_versions(walk, target, *resolution);

@@ -45,6 +45,10 @@ for how in "--root $root" ""; do
   case $out in
     *"(installed) runs it"*) case_fail "why $how ./prog still says qemu runs it: $out" ;;
   esac
+  # shellcheck disable=SC2086
+  verbose=$(env -u LD_LIBRARY_PATH "$elfrun" why -v $how ./prog 2>&1)
+  case_expect "$verbose" "lookup model: qemu -L" "why -v $how"
+  # shellcheck disable=SC2086
   json=$(env -u LD_LIBRARY_PATH "$elfrun" why --json $how ./prog 2>&1)
   case_expect "$json" '"code": "version-missing"' "why --json $how"
 done
