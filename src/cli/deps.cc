@@ -30,6 +30,7 @@ struct DepsOptions {
   std::optional<std::string> preload;
   bool inhibit_cache = false;
   std::optional<std::string> hwcaps;
+  std::optional<std::string> loader;
   std::string format = "tree";
   bool verbose = false;
   std::vector<std::string> files;
@@ -169,6 +170,7 @@ void print_tree(const std::string& file, const Resolution& res, bool verbose) {
   walk(0, "    ");
   if (res.fatal_error) out(styled("    error: " + printable(*res.fatal_error), Style::red) + "\n");
   if (verbose) {
+    out(styled("    lookup: " + std::string(loader::lookup_model_name(res.model)), Style::dim) + "\n");
     for (const auto& note : res.notes) out(styled("    note: " + printable(note), Style::yellow) + "\n");
   }
 }
@@ -307,6 +309,7 @@ int run_deps(const DepsOptions& options) {
     for (auto& name : split_preload(*options.preload)) resolve.preload.push_back(std::move(name));
   }
   resolve.inhibit_cache = options.inhibit_cache;
+  resolve.loader_path = options.loader;
   if (options.hwcaps) {
     std::vector<std::string> names;
     const std::string& list = *options.hwcaps;
@@ -423,6 +426,9 @@ Runner add_deps_command(CLI::App& app) {
   command->add_option("--hwcaps", options->hwcaps,
                       "glibc-hwcaps subdirectories to search, best first (e.g. x86-64-v3,x86-64-v2); default: this "
                       "CPU's for native programs, none for foreign ones");
+  command->add_option("--loader", options->loader,
+                      "Resolve as this loader would (a path inside the root), instead of the file's PT_INTERP or, "
+                      "for a file without one, the loader of the C library it was built for");
   command->add_option("--format", options->format, "tree (default), list, ldd, json or dot");
   command->add_flag("-v,--verbose", options->verbose, "Also show rejected candidates and notes");
   command->add_option("FILE", options->files, "Programs or libraries")->required();

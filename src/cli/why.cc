@@ -28,6 +28,7 @@ struct WhyOptions {
   bool json = false;
   bool verbose = false;
   bool symbols = false;
+  std::optional<std::string> loader;
   std::vector<std::string> search;
 };
 
@@ -165,6 +166,7 @@ int run_why(const WhyOptions& options, const std::vector<std::string>& command) 
   diagnose::DiagnoseOptions diagnose_options;
   diagnose_options.root = options.root;
   diagnose_options.symbols = options.symbols;
+  diagnose_options.loader = options.loader;
   diagnose_options.args.assign(command.begin() + 1, command.end());
   auto config = loader::read_configuration();
   if (!config) {
@@ -199,6 +201,9 @@ Runner add_why_command(CLI::App& app) {
   command->add_flag("-v,--verbose", options->verbose, "Show every finding with all its evidence");
   command->add_flag("--symbols", options->symbols,
                     "Also look for undefined symbols no loaded object defines (ldd -r, without running)");
+  command->add_option("--loader", options->loader,
+                      "Judge the libraries as this loader (a path inside the root) would resolve them, instead of "
+                      "the program's PT_INTERP");
   command->add_option("--search", options->search, "Also look for loaders under DIR");
   // Everything from PROGRAM on belongs to the program, whatever it looks like.
   command->prefix_command();

@@ -178,6 +178,60 @@ bool check_type(Walk& walk, const ExecTarget& target, const elf::ElfObject& obje
   return true;
 }
 
+// The root qemu-user would be given for a foreign program (-L): --root, else the first root on this machine that
+// has the program's loader at its PT_INTERP path (as run chooses it); empty when none.
+std::string qemu_root(Walk& walk, const elf::ElfObject& object) {
+  if (!walk.host_root()) return walk.options().root;
+  for (const loader::DiscoveredLoader& candidate : walk.loaders()) {
+    if (candidate.machine != object.header.machine || candidate.elf_class != object.ident.elf_class) continue;
+    if (candidate.root.empty() || candidate.root == "/") continue;
+    struct stat st {};
+    if (::stat((candidate.root + *object.interpreter).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      return candidate.root;
+    }
+  }
+  return {};
+}
+
+// A foreign program qemu-user can run: its libraries and versions judged in the root qemu -L will use, as for a
+// native program. When they block, the qemu finding no longer says that qemu runs it, and comes after them.
+void check_under_qemu(Walk& walk, const ExecTarget& target, const elf::ElfObject& object) {
+  if (!object.interpreter) return;
+  auto qemu_finding = std::find_if(walk.findings.begin(), walk.findings.end(), [&](const Finding& finding) {
+    return finding.code == "machine-needs-qemu" && finding.subject == target.shown;
+  });
+  if (qemu_finding == walk.findings.end()) return;
+  std::string root = qemu_root(walk, object);
+  if (root.empty()) return;
+  loader::ResolveOptions options;
+  options.root = root;
+  options.model = loader::LookupModel::qemu_prefix;
+  options.include_vdso = false;
+  options.program_origin_real_path = true;
+  loader::Resolver resolver(options);
+  auto resolution = resolver.resolve(target.host_path);
+  if (!resolution) return;
+  walk.add("lookup-model", Severity::info, target.shown,
+           "lookup model: " + std::string(loader::lookup_model_name(resolution->model)) + ", root " + root);
+  size_t before = walk.findings.size();
+  check_libraries(walk, target, *resolution);
+  check_versions(walk, target, *resolution);
+  bool blocked = false;
+  for (size_t i = before; i < walk.findings.size(); ++i) blocked |= walk.findings[i].severity == Severity::blocking;
+  if (!blocked) return;
+  qemu_finding = std::find_if(walk.findings.begin(), walk.findings.end(), [&](const Finding& finding) {
+    return finding.code == "machine-needs-qemu" && finding.subject == target.shown;
+  });
+  Finding moved = std::move(*qemu_finding);
+  walk.findings.erase(qemu_finding);
+  std::string& verdict = moved.verdict;
+  size_t runs = verdict.rfind(" (installed) runs it");
+  if (runs != std::string::npos) {
+    verdict = verdict.substr(0, runs) + " is installed, but under it (-L " + root + ") the loader stops too";
+  }
+  walk.findings.push_back(std::move(moved));
+}
+
 // A run command is looked for when what blocks is something another loader, library path or qemu gets around —
 // not a CPU, a kernel, a mount or a file that no way of starting the program changes.
 void finish_with_fix(Walk& walk, const ExecTarget& target, const elf::ElfObject& object) {
@@ -228,6 +282,7 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
   elf::FileKind kind = elf::classify(object);
   if (!check_os(walk, target, object) || !check_type(walk, target, object, kind)) return;
   if (!check_machine(walk, target, object)) {
+    check_under_qemu(walk, target, object);
     finish_with_fix(walk, target, object);
     return;
   }
@@ -289,6 +344,7 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
   loader::ResolveOptions options;
   options.root = walk.options().root;
   options.program_origin_real_path = true;  // $ORIGIN as the kernel gives it to a program run directly
+  options.loader_path = walk.options().loader;
   // The environment the program would get, on this machine: LD_LIBRARY_PATH and LD_PRELOAD count, except for a
   // setuid or setgid program, for which the loader ignores them (secure mode, elf/rtld.c).
   bool secure = (target.st.st_mode & (S_ISUID | S_ISGID)) != 0;
@@ -321,6 +377,10 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
     walk.add("elf-malformed", Severity::blocking, target.shown, resolution.error().message);
     if (target.depth == 0) walk.input_error = resolution.error().message;
     return;
+  }
+  if (!walk.host_root()) {
+    walk.add("lookup-model", Severity::info, target.shown,
+             "lookup model: " + std::string(loader::lookup_model_name(resolution->model)));
   }
   check_libraries(walk, target, *resolution);
   check_versions(walk, target, *resolution);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 
@@ -164,6 +165,17 @@ void examine_file(Walk& walk, const std::string& typed, std::vector<std::string>
   target.inside_path = inside;
 
   auto real = walk.real_host_path(inside);
+  if (!real && errno == ENOENT && depth == 0 && !walk.host_root()) {
+    // A program outside the root (a cross-built binary checked against /usr/aarch64-linux-gnu) is read where it
+    // is, as deps reads it and as qemu -L ROOT PROGRAM opens it; what it loads is looked up in the root.
+    char host[PATH_MAX];
+    if (::realpath(typed.c_str(), host) != nullptr) {
+      real = std::string(host);
+      target.inside_path = *real;
+      walk.add("outside-root", Severity::info, typed,
+               typed + " is outside the root " + walk.options().root + ": read where it is, " + *real);
+    }
+  }
   if (!real) {
     int error = errno;
     if (error == EACCES) {

@@ -55,6 +55,8 @@ struct DiagnoseOptions {
   std::string root = "/";
   bool symbols = false;  // also undefined symbols no loaded object defines (ldd -r, without running)
   std::vector<std::string> args;
+  // The loader to resolve the libraries with (a path inside the root), instead of the program's PT_INTERP.
+  std::optional<std::string> loader;
   // Added by why. Where loaders are looked for (the configuration's roots and loaders, --search).
   loader::DiscoveryOptions discovery;
   // The command name printed in `elfrun run ...` fixes.

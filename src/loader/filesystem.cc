@@ -125,6 +125,10 @@ std::string RootedFs::absolute(const std::string& path) const {
 
 std::string RootedFs::host_path(const std::string& inside) const {
   if (is_host_) return inside;
+  if (host_fallback_) {
+    auto fell = fell_back_.find(inside);
+    if (fell != fell_back_.end() && fell->second) return inside;
+  }
   std::string absolute_path = absolute(inside);
   return root_ + absolute_path;
 }
@@ -190,6 +194,17 @@ constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 }  // namespace
 
 const OpenedFile& RootedFs::open(const std::string& path) {
+  if (host_fallback_ && !path.empty() && path[0] == '/') {
+    // util/path.c: the prefixed path when access(F_OK) finds it, else the path itself on the host.
+    const OpenedFile& in_root = open_in_root(path);
+    bool absent = in_root.error == ENOENT || in_root.error == ENOTDIR || in_root.error == ELOOP;
+    fell_back_[path] = absent;
+    return absent ? open_host(path) : in_root;
+  }
+  return open_in_root(path);
+}
+
+const OpenedFile& RootedFs::open_in_root(const std::string& path) {
   auto found = cache_.find(path);
   if (found != cache_.end()) return found->second;
   int fd = open_fd(path, kOpenFlags);
@@ -221,6 +236,9 @@ const OpenedFile& RootedFs::open_host(const std::string& host_path) {
 bool RootedFs::is_directory(const std::string& path) {
   if (is_host_) util::watch_path(path);
   int fd = open_fd(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && host_fallback_ && !path.empty() && path[0] == '/' && (errno == ENOENT || errno == ENOTDIR)) {
+    fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  }
   if (fd < 0) return false;
   ::close(fd);
   return true;

@@ -50,6 +50,11 @@ class RootedFs {
   const std::string& root() const { return root_; }
   const std::string& cwd() const { return cwd_; }
 
+  // qemu -L ROOT's view instead of chroot's (qemu util/path.c): an absolute path is opened under the root when it
+  // exists there, else at the same path on the host. Off by default; switched per program (resolve()).
+  void set_host_fallback(bool on) { host_fallback_ = on && !is_host_; }
+  bool host_fallback() const { return host_fallback_; }
+
   // Opens and maps a file. Files opened are cached by path: the same path is opened once per RootedFs. A failure is
   // not cached: the reference then stays valid only until the next open().
   const OpenedFile& open(const std::string& path);
@@ -77,6 +82,7 @@ class RootedFs {
 
  private:
   int open_fd(const std::string& path, int flags);
+  const OpenedFile& open_in_root(const std::string& path);
 
   std::string root_;
   bool is_host_ = true;
@@ -85,6 +91,8 @@ class RootedFs {
   std::map<std::string, OpenedFile> cache_;
   OpenedFile failure_;
   std::map<std::string, OpenedFile> host_cache_;
+  bool host_fallback_ = false;
+  std::map<std::string, bool> fell_back_;  // inside paths qemu -L would open on the host (util/path.c)
 };
 
 }  // namespace elfrun::loader

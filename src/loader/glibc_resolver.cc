@@ -402,8 +402,15 @@ class GlibcModel {
     for (size_t i = 0; i < entries_.size(); ++i) {
       if (i != rtld_entry_) chain.push_back(i);
     }
-    auto rtld_position = std::find(search_list.begin(), search_list.end(), rtld_entry_);
-    if (rtld_position != search_list.end()) {
+    // dl-deps.c leaves the faked maps of missing libraries (trace mode) out of l_searchlist: the predecessor is
+    // the nearest object before the loader that was found. A library missing twice thus has its second "not
+    // found" after the loader's line.
+    std::vector<size_t> found_list;
+    for (size_t entry_index : search_list) {
+      if (!entries_[entry_index].faked) found_list.push_back(entry_index);
+    }
+    auto rtld_position = std::find(found_list.begin(), found_list.end(), rtld_entry_);
+    if (rtld_position != found_list.end() && rtld_position != found_list.begin()) {
       size_t predecessor = *(rtld_position - 1);
       auto at = std::find(chain.begin(), chain.end(), predecessor);
       chain.insert(at + 1, rtld_entry_);

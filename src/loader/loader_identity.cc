@@ -314,13 +314,17 @@ Expected<LoaderIdentity> identify_loader(const elf::ByteSource& source, const el
 }
 
 LoaderIdentity fallback_identity(const elf::ElfObject& program) {
+  return fallback_identity(program, program.interpreter ? std::string_view(*program.interpreter) : std::string_view());
+}
+
+LoaderIdentity fallback_identity(const elf::ElfObject& program, std::string_view loader_path) {
   LoaderIdentity identity;
   identity.machine = program.header.machine;
   identity.elf_class = program.ident.elf_class;
   identity.from_fallback_table = true;
   const MachineFacts* facts = machine_facts(program);
   if (facts == nullptr) return identity;
-  std::string_view interpreter = program.interpreter ? std::string_view(*program.interpreter) : std::string_view();
+  std::string_view interpreter = loader_path;
   std::string_view base =
       interpreter.substr(interpreter.rfind('/') == std::string_view::npos ? 0 : interpreter.rfind('/') + 1);
   if (base.substr(0, 8) == "ld-musl-") {

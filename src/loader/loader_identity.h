@@ -24,10 +24,10 @@ struct LoaderIdentity {
   std::string lib;                       // $LIB (DL_DST_LIB): upstream notdir of the first system directory
                                          // ("lib64"); Debian's multiarch loaders: "lib/x86_64-linux-gnu"
   std::vector<std::string> hwcaps_subdirs;  // glibc-hwcaps names present in the loader, best first
-  bool has_argv0 = false;                // glibc >= 2.33 (--argv0); musl's loader takes --argv0 too (1.1.?+)
-  bool has_library_path = false;         // --library-path option
-  bool has_inhibit_cache = false;        // --inhibit-cache option (glibc)
-  bool has_legacy_hwcaps = false;        // glibc < 2.37 also searches legacy hwcap subdirectories (tls, x86_64...)
+  bool has_argv0 = false;                   // glibc >= 2.33 (--argv0); musl's loader takes --argv0 too (1.1.?+)
+  bool has_library_path = false;            // --library-path option
+  bool has_inhibit_cache = false;           // --inhibit-cache option (glibc)
+  bool has_legacy_hwcaps = false;           // glibc < 2.37 also searches legacy hwcap subdirectories (tls, x86_64...)
   uint16_t machine = 0;
   uint8_t elf_class = 0;
   // Facts that did not come from the loader but from the per-machine table, said so to the user.
@@ -44,7 +44,9 @@ struct LoaderIdentity {
 Expected<LoaderIdentity> identify_loader(const elf::ByteSource& source, const elf::ElfObject& object);
 
 // What to assume when the program's loader cannot be found or read: the usual glibc facts for its machine
-// (from_fallback_table set).
+// (from_fallback_table set). `loader_path`, the loader that was looked for, decides musl over glibc.
+LoaderIdentity fallback_identity(const elf::ElfObject& program, std::string_view loader_path);
+// The same for the program's own PT_INTERP.
 LoaderIdentity fallback_identity(const elf::ElfObject& program);
 
 // Added by loader-facts. musl ldso/dynlink.c: the path file a musl loader named `loader_path` (its PT_INTERP as the

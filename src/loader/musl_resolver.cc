@@ -67,7 +67,14 @@ class MuslModel {
     ldso.file_id = context_.loader_id;
     res_.objects.push_back(std::move(ldso));
     dsos_.push_back(Dso{});
+    // fixup_rpath: the program the kernel mapped has its origin from /proc/self/exe (the real path); one the loader
+    // was asked to load (`ld-musl --list PROG`) from its name as given, "." when that has no '/'.
     dsos_[0].origin = context_.program_origin;
+    if (!context_.options.program_origin_real_path) {
+      const std::string& given = res_.objects[0].name;
+      size_t slash = given.rfind('/');
+      dsos_[0].origin = slash == std::string::npos ? "." : given.substr(0, slash);
+    }
     init_system_path();
     for (const std::string& preload : context_.options.preload) {
       if (std::optional<size_t> loaded = load_library(preload, 0, FoundBy::preload)) {

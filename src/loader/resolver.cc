@@ -13,7 +13,9 @@
 #include <cstring>
 #include <map>
 
+#include "elf/identify.h"
 #include "loader/hwcaps.h"
+#include "loader/kernel_machines.h"
 #include "loader/musl_resolver.h"
 #include "loader/resolver_internal.h"
 #include "loader/search_path.h"
@@ -31,6 +33,22 @@ std::string_view search_source_name(SearchSource source) {
     case SearchSource::musl_path: return "musl path";
   }
   return "?";
+}
+
+std::string_view lookup_model_name(LookupModel model) {
+  switch (model) {
+    case LookupModel::native: return "native: files as this machine has them";
+    case LookupModel::chroot: return "--root: files inside the root, as after chroot";
+    case LookupModel::qemu_prefix: return "qemu -L: files under the root first, then on the host (qemu util/path.c)";
+  }
+  return "?";
+}
+
+LookupModel lookup_model(const elf::ElfObject& program, const std::string& root) {
+  if (root.empty() || root == "/") return LookupModel::native;
+  // The one answer to "does this kernel run it" (kernel_machines.h): an i386 program on a kernel without IA32
+  // emulation goes through qemu -L like any foreign one.
+  return kernel_runs_natively(program.header.machine, program.ident.elf_class) ? LookupModel::chroot : LookupModel::qemu_prefix;
 }
 
 bool Resolution::has_missing() const {
@@ -96,13 +114,17 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
       inside = host;
     }
   }
+  fs_.set_host_fallback(false);
   const OpenedFile& file = outside_root ? fs_.open_host(inside) : fs_.open(inside);
   if (file.error != 0) return Error{path + ": " + std::strerror(file.error)};
   if (file.is_directory) return Error{path + ": is a directory"};
   auto program = impl_->parse(file);
   if (!program) return Error{path + ": " + program.error().message};
+  const LookupModel model = options_.model ? *options_.model : lookup_model(**program, fs_.root());
+  fs_.set_host_fallback(model == LookupModel::qemu_prefix);
 
   Resolution res;
+  res.model = model;
   LoadedObject main;
   main.name = inside;
   main.path = inside;
@@ -125,7 +147,11 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
   } else if (elf.interpreter) {
     res.loader_path = *elf.interpreter;
   } else if (facts) {
-    res.loader_path = std::string(facts->glibc_loader);
+    // No PT_INTERP (a shared library, a .node module): the file's own libc decides, as `info` judges it. A musl
+    // library needs libc.so (or libc.musl-ARCH.so.1), which is musl's loader itself: /lib/ld-musl-ARCH.so.1.
+    res.loader_path = elf::libc_of(elf) == "musl" && !facts->musl_arch.empty()
+                          ? "/lib/ld-musl-" + std::string(facts->musl_arch) + ".so.1"
+                          : std::string(facts->glibc_loader);
   }
   ResolverContext context{options_, fs_, {}, {}, {}, nullptr, {}, {}, {}, {}, {}};
   context.parse = [this](const OpenedFile& f) { return impl_->parse(f); };
@@ -150,7 +176,7 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
     }
   }
   if (!res.loader_found) {
-    res.loader = fallback_identity(elf);
+    res.loader = fallback_identity(elf, res.loader_path);
     res.notes.push_back(res.loader_path.empty()
                             ? "no loader is known for this machine; glibc's usual facts assumed"
                             : "the loader " + res.loader_path +
@@ -165,7 +191,9 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
     };
     if (uses_origin(elf.dynamic->rpath) || uses_origin(elf.dynamic->runpath)) {
       res.notes.push_back(path + " is outside the root " + fs_.root() + ": its $ORIGIN, " + context.program_origin +
-                          ", is looked up inside the root, as after chroot");
+                          (model == LookupModel::qemu_prefix
+                               ? ", is looked up under the root first, then on the host, as qemu -L does"
+                               : ", is looked up inside the root, as after chroot"));
     }
   }
   if (options_.program_origin_real_path && fs_.is_host()) {

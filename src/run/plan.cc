@@ -305,6 +305,27 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
         return true;
       });
     }
+    // qemu opens the loader through util/path.c: under its prefix (-L, else QEMU_LD_PREFIX, else Debian's
+    // interp_prefix /etc/qemu-binfmt/ARCH) first, then at the host path. Nowhere: qemu would exit 255 with
+    // "Could not open"; a missing loader is 127, as for a native program.
+    if (object->interpreter && qemu.rfind("qemu-", 0) == 0) {
+      const std::string& interp = *object->interpreter;
+      std::string prefix = root;
+      if (prefix.empty()) {
+        const char* from_env = util::watched_getenv("QEMU_LD_PREFIX");
+        prefix = from_env != nullptr && *from_env != '\0' ? from_env : "/etc/qemu-binfmt/" + qemu.substr(5);
+      }
+      if (!is_executable_file(prefix + interp) && !is_executable_file(interp)) {
+        plan.refusal_status = 127;
+        std::string libc(elf::libc_of(*object));
+        plan.refusal = program + ": its loader " + interp + " is nowhere " + qemu + " would look (" + prefix + interp +
+                       ", " + interp + ")" + (request.root ? "" : " and no root on this machine has it") +
+                       ": install the " + (libc.empty() ? std::string() : libc + " ") + "loader for " +
+                       (facts ? std::string(facts->abi) : std::string("this machine")) +
+                       " or give its root with --root";
+        return plan;
+      }
+    }
     plan.kind = RunPlan::Kind::qemu;
     plan.exec_path = *qemu_path;
     plan.argv = {qemu};
