@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -57,18 +59,26 @@ fix::ApplyOptions apply_options(const std::string& root, bool user) {
   return options;
 }
 
-int list_fixes(const std::string& root, bool user) {
-  fix::ApplyOptions options = apply_options(root, user);
+// The journals of OPTIONS' journal directory, once the directory passed the trust rule; nullopt (the reason
+// printed) otherwise.
+std::optional<std::vector<fix::Journal>> trusted_journals(const fix::ApplyOptions& options) {
   auto trusted = fix::check_journal_directory(options.journal_dir, options.trusted_base);
   if (!trusted) {
     print_error(trusted.error().message);
-    return 1;
+    return std::nullopt;
   }
   auto journals = fix::read_journals(options.journal_dir);
   if (!journals) {
     print_error(journals.error().message);
-    return 1;
+    return std::nullopt;
   }
+  return std::move(*journals);
+}
+
+int list_fixes(const std::string& root, bool user) {
+  fix::ApplyOptions options = apply_options(root, user);
+  auto journals = trusted_journals(options);
+  if (!journals) return 1;
   if (journals->empty()) out("no fix applied (" + options.journal_dir + " lists none)\n");
   for (const fix::Journal& journal : *journals) {
     std::string programs;
@@ -90,16 +100,8 @@ int list_fixes(const std::string& root, bool user) {
 
 int undo_fix(const std::string& root, const std::string& id, bool user) {
   fix::ApplyOptions options = apply_options(root, user);
-  auto trusted = fix::check_journal_directory(options.journal_dir, options.trusted_base);
-  if (!trusted) {
-    print_error(trusted.error().message);
-    return 1;
-  }
-  auto journals = fix::read_journals(options.journal_dir);
-  if (!journals) {
-    print_error(journals.error().message);
-    return 1;
-  }
+  auto journals = trusted_journals(options);
+  if (!journals) return 1;
   if (journals->empty()) {
     print_error("fix --undo: no fix applied (" + options.journal_dir + " lists none)");
     return 1;

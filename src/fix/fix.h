@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "diagnose/findings.h"
 #include "loader/discovery.h"
 #include "util/expected.h"
 
@@ -52,6 +53,11 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
 
 // The changes that make PROGRAM run as itself; changes nothing.
 FixPlan plan_fix(const std::string& program, const FixOptions& options);
+
+// The diagnosis both plans start from. Nullopt when there is nothing to plan: PROGRAM cannot be read (plan.input_error
+// and the problem are set) or it runs as it is (plan.runs_already).
+std::optional<diagnose::Diagnosis> diagnosis_to_plan(const std::string& program, const FixOptions& options,
+                                                     FixPlan& plan);
 
 // Whether PROGRAM runs as it is now (the diagnosis has no blocking finding); the verdict otherwise.
 bool runs_as_itself(const std::string& program, const FixOptions& options, std::string& verdict);

@@ -99,20 +99,28 @@ bool runs_as_itself(const std::string& program, const FixOptions& options, std::
   return diagnosis.runs;
 }
 
-FixPlan plan_fix(const std::string& program, const FixOptions& options) {
-  FixPlan plan;
+std::optional<diagnose::Diagnosis> diagnosis_to_plan(const std::string& program, const FixOptions& options,
+                                                     FixPlan& plan) {
   plan.program = program;
-  std::string root = trimmed_root(options.root);
   diagnose::Diagnosis diagnosis = diagnosis_of(program, options);
   if (diagnosis.input_error) {
     plan.input_error = true;
     plan.problems.push_back(*diagnosis.input_error);
-    return plan;
+    return std::nullopt;
   }
   if (diagnosis.runs) {
     plan.runs_already = true;
-    return plan;
+    return std::nullopt;
   }
+  return diagnosis;
+}
+
+FixPlan plan_fix(const std::string& program, const FixOptions& options) {
+  FixPlan plan;
+  std::string root = trimmed_root(options.root);
+  auto diagnosed = diagnosis_to_plan(program, options, plan);
+  if (!diagnosed) return plan;
+  const diagnose::Diagnosis& diagnosis = *diagnosed;
   const diagnose::Finding* blocking = diagnosis.first_blocking();
   std::string finding = blocking ? blocking->verdict : diagnosis.summary;
   if (diagnosis.run_qemu || diagnosis.run_loader.empty()) {

@@ -19,20 +19,9 @@ namespace elfrun::fix {
 
 FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, const FixOptions& options) {
   FixPlan plan;
-  plan.program = program;
-  diagnose::DiagnoseOptions diagnose_options;
-  diagnose_options.root = options.root;
-  diagnose_options.discovery = options.discovery;
-  diagnose::Diagnosis diagnosis = diagnose::diagnose(program, diagnose_options);
-  if (diagnosis.input_error) {
-    plan.input_error = true;
-    plan.problems.push_back(*diagnosis.input_error);
-    return plan;
-  }
-  if (diagnosis.runs) {
-    plan.runs_already = true;
-    return plan;
-  }
+  auto diagnosed = diagnosis_to_plan(program, options, plan);
+  if (!diagnosed) return plan;
+  const diagnose::Diagnosis& diagnosis = *diagnosed;
   const diagnose::Finding* blocking = diagnosis.first_blocking();
   std::string finding = blocking ? blocking->verdict : diagnosis.summary;
   if (diagnosis.run_qemu || diagnosis.run_loader.empty() || !diagnosis.run_command_expanded) {
@@ -100,8 +89,8 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
   change.content = std::move(*patched);
   change.mode = 0755;
   change.removes = finding + " (for you: " + std::string(util::base_name(path)) + " on PATH)";
-  change.command =
-      "# " + util::shell_command({path}) + ": elfrun's launcher, which execs " + util::shell_command(words) + " ARGS...";
+  change.command = "# " + util::shell_command({path}) + ": elfrun's launcher, which execs " +
+                   util::shell_command(words) + " ARGS...";
   plan.changes.push_back(std::move(change));
   return plan;
 }
