@@ -5,10 +5,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "util/quote.h"
 #include "util/trust.h"
@@ -39,14 +38,17 @@ void print_to_stderr(std::string_view file, std::string_view label, Style style,
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-void write_json(const nlohmann::json& value, int indent, int depth, std::string& text) {
+// A template over nlohmann's two object kinds: info and why build ordered_json (keys in the order written), the others
+// json (keys sorted); converting one into the other would reorder the keys.
+template <typename JsonValue>
+void write_json(const JsonValue& value, int indent, int depth, std::string& text) {
   auto newline = [&](int level) {
     if (indent < 0) return;
     text.push_back('\n');
     text.append(static_cast<size_t>(indent) * static_cast<size_t>(level), ' ');
   };
   if (value.is_string()) {
-    text += util::json_string(value.get_ref<const std::string&>());
+    text += util::json_string(value.template get_ref<const std::string&>());
   } else if (value.is_object() || value.is_array()) {
     bool object = value.is_object();
     if (value.empty()) {
@@ -75,6 +77,12 @@ void write_json(const nlohmann::json& value, int indent, int depth, std::string&
 }  // namespace
 
 std::string json_text(const nlohmann::json& value, int indent) {
+  std::string text;
+  write_json(value, indent, 0, text);
+  return text;
+}
+
+std::string json_text(const nlohmann::ordered_json& value, int indent) {
   std::string text;
   write_json(value, indent, 0, text);
   return text;

@@ -38,6 +38,7 @@ std::string printable_command(std::string_view command);
 // many spaces per level), with every string written by util::json_string, so that names that are not UTF-8 are
 // escaped losslessly ("\udcff" for a 0xFF byte, as Python's surrogateescape) instead of aborting the output.
 std::string json_text(const nlohmann::json& value, int indent);
+std::string json_text(const nlohmann::ordered_json& value, int indent);  // keys in the order they were added
 
 // Writes text to stdout (buffered).
 inline void out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
