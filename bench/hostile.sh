@@ -13,28 +13,11 @@
 set -eu
 elfrun=${1:-${ELFRUN:-$(cd "$(dirname "$0")/.." && pwd)/build/default/elfrun}}
 loader=$(readelf -lW /bin/sh | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+make_inputs=$(cd "$(dirname "$0")/../tests/cases/lib" && pwd)/hostile_inputs.py
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-python3 - <<'PYEOF'
-import os, subprocess
-open("m.c", "w").write('#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n')
-# One -rpath argument holds at most 128 KiB (MAX_ARG_STRLEN): short entries.
-rpath = ":".join(f"/n/d{i}" for i in range(10000))
-subprocess.run(["gcc", "-o", "rpath10k", "m.c", "-Wl,--disable-new-dtags", "-Wl,-rpath," + rpath], check=True)
-origin = ":".join("$ORIGIN" for _ in range(12000))
-subprocess.run(["gcc", "-o", "origin12k", "m.c", "-Wl,--disable-new-dtags", "-Wl,-rpath," + origin], check=True)
-os.mkdir("stubs")
-open("s.c", "w").write("int stub;\n")
-subprocess.run(["gcc", "-shared", "-o", "stubs/libstub.so", "s.c"], check=True)
-for i in range(10000):
-    os.link("stubs/libstub.so", f"stubs/libmissing{i}.so")
-with open("resp", "w") as f:
-    f.write("\n".join(["-o", "needed10k", "m.c", "-Lstubs", "-Wl,--no-as-needed"] +
-                      [f"-l:libmissing{i}.so" for i in range(10000)]))
-subprocess.run(["gcc", "@resp"], check=True)
-PYEOF
-rm -rf stubs
+python3 "$make_inputs" 10000 needed10k
 gcc -o hello m.c
 
 # measure LABEL COMMAND...: one row: wall seconds, max RSS in MB, exit status.

@@ -7,28 +7,12 @@ set -u
 . "$(dirname "$0")/lib/case.sh"
 case_need_elfrun
 case_need_tools gcc python3 readelf
+make_inputs=$(cd "$(dirname "$0")/lib" && pwd)/hostile_inputs.py
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 loader=$(readelf -lW /bin/sh | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
-python3 - <<'PYEOF' || exit 1
-import os, subprocess
-open("m.c", "w").write('#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n')
-rpath = ":".join(f"/n/d{i}" for i in range(10000))
-subprocess.run(["gcc", "-o", "rpath10k", "m.c", "-Wl,--disable-new-dtags", "-Wl,-rpath," + rpath], check=True)
-origin = ":".join("$ORIGIN" for _ in range(12000))
-subprocess.run(["gcc", "-o", "origin12k", "m.c", "-Wl,--disable-new-dtags", "-Wl,-rpath," + origin], check=True)
-os.mkdir("stubs")
-open("s.c", "w").write("int stub;\n")
-subprocess.run(["gcc", "-shared", "-o", "stubs/libstub.so", "s.c"], check=True)
-for i in range(2000):
-    os.link("stubs/libstub.so", f"stubs/libmissing{i}.so")
-with open("resp", "w") as f:
-    f.write("\n".join(["-o", "needed2k", "m.c", "-Lstubs", "-Wl,--no-as-needed"] +
-                      [f"-l:libmissing{i}.so" for i in range(2000)]))
-subprocess.run(["gcc", "@resp"], check=True)
-PYEOF
-rm -rf stubs
+python3 "$make_inputs" 2000 needed2k || exit 1
 for program in rpath10k origin12k needed2k; do
   if [ "$program" = needed2k ]; then
     env LD_TRACE_LOADED_OBJECTS=1 "./$program" >want 2>&1
