@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "diagnose/findings.h"
+#include "loader/binfmt_misc.h"
 #include "loader/discovery.h"
 #include "util/expected.h"
 
@@ -45,6 +46,7 @@ struct FixPlan {
 struct FixOptions {
   std::string root = "/";
   loader::DiscoveryOptions discovery;
+  std::string binfmt_misc_dir = "/proc/sys/fs/binfmt_misc";  // the kernel's handlers for foreign machines
 };
 
 // --user: a launcher named after the program in BIN_DIR (the bundle's freestanding launcher, patched with the
@@ -53,6 +55,16 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
 
 // The changes that make PROGRAM run as itself; changes nothing.
 FixPlan plan_fix(const std::string& program, const FixOptions& options);
+
+// --- foreign.cc ---
+// A foreign program (the diagnosis runs it through qemu-user): a symlink /etc/qemu-binfmt/ARCH -> the root that has
+// its loader and libraries, for the registered qemu binfmt_misc handler; or, with no handler, the package to install.
+void plan_foreign_fix(FixPlan& plan, const diagnose::Diagnosis& diagnosis, const std::string& root,
+                      const std::string& host_program, const FixOptions& options, const std::string& finding);
+// The enabled binfmt_misc handler taking PROGRAM when it is a qemu-user one (/usr/bin/qemu-ARCH, Debian's
+// /usr/libexec/qemu-binfmt/ARCH-binfmt-P); nullptr otherwise.
+const loader::BinfmtHandler* qemu_handler(const std::vector<loader::BinfmtHandler>& handlers,
+                                          const std::string& program);
 
 // The diagnosis both plans start from. Nullopt when there is nothing to plan: PROGRAM cannot be read (plan.input_error
 // and the problem are set) or it runs as it is (plan.runs_already).
