@@ -8,6 +8,7 @@
 // that prefix: a symlink /etc/qemu-binfmt/ARCH -> ROOT, as Debian's qemu-user-binfmt documents it.
 // Without a registered handler no file fix could make changes it: the plan names the package that registers one.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
@@ -148,6 +149,62 @@ void plan_foreign_fix(FixPlan& plan, const diagnose::Diagnosis& diagnosis, const
   }
   plan.changes.push_back({Change::Kind::symlink, prefix, *prefix_root, removes,
                           util::shell_command({"ln", "-s", *prefix_root, host_prefix})});
+}
+
+void plan_ia32_binfmt_fix(FixPlan& plan, const std::string& root, const FixOptions& options,
+                          const std::string& finding) {
+  // qemu's own i386 entry (qemu scripts/qemu-binfmt-conf.sh: ELF32, little-endian, ET_EXEC or ET_DYN, EM_386), with
+  // the F flag: the kernel opens qemu-i386-static when the entry is registered, so it also serves chroots and
+  // containers. Debian's qemu-user-static ships no such file on amd64, where i386 counts as native.
+  const std::string name = "qemu-i386";
+  std::string interpreter = "/usr/bin/qemu-i386-static";
+  if (::access(interpreter.c_str(), X_OK) != 0) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back(interpreter + " is not installed: install qemu-user-static, then `elfrun fix --apply` " +
+                            "registers it for i386 programs");
+    return;
+  }
+  std::string line =
+      ":" + name +
+      ":M::\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x03\\x00:"
+      "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:" +
+      interpreter + ":F";
+  std::string entry = options.binfmt_misc_dir + "/" + name;
+  bool mounted = false;
+  loader::read_binfmt_misc(options.binfmt_misc_dir, mounted);
+  if (!mounted) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back("binfmt_misc is not mounted at " + options.binfmt_misc_dir +
+                            ": nothing can be registered (mount -t binfmt_misc binfmt_misc " + options.binfmt_misc_dir +
+                            ")");
+    return;
+  }
+  if (exists_no_follow(entry)) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back("the binfmt_misc entry " + entry +
+                            " exists and is not enabled for it: fix never replaces an entry it did not register");
+    return;
+  }
+  std::string conf = "/etc/binfmt.d/" + name + ".conf";
+  std::string host_conf = (root == "/" ? "" : root) + conf;
+  if (exists_no_follow(host_conf)) {
+    plan.problems.push_back(finding);
+    plan.problems.push_back(host_conf + " exists: fix never replaces a file it did not create");
+    return;
+  }
+  std::string removes = finding + " (" + interpreter + " runs i386 programs for the kernel)";
+  std::string parent = (root == "/" ? "" : root) + "/etc/binfmt.d";
+  if (!exists_no_follow(parent)) {
+    plan.changes.push_back({Change::Kind::directory, "/etc/binfmt.d", "", "(the parent of the file below)",
+                            util::shell_command({"mkdir", parent})});
+  }
+  std::string text =
+      "# elfrun fix: i386 programs through " + interpreter + " on a kernel without IA32 emulation.\n" + line + "\n";
+  plan.changes.push_back({Change::Kind::file, conf, text, removes + ", at every boot (systemd-binfmt reads it)",
+                          "printf '%s\\n' " + util::shell_command({line}) + " > " + util::shell_command({host_conf})});
+  plan.changes.push_back({Change::Kind::binfmt, entry, line, removes + ", from now on",
+                          "printf '%s' " + util::shell_command({line}) + " > " +
+                              util::shell_command({options.binfmt_misc_dir + "/register"})});
 }
 
 }  // namespace elfrun::fix

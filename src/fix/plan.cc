@@ -96,7 +96,7 @@ std::optional<std::pair<std::string, std::vector<std::string>>> loader_inside_ro
 // dropped and the reason given, when one of them is.
 bool check_debian_owners(FixPlan& plan, const std::string& root, const std::string& finding) {
   for (const Change& change : plan.changes) {
-    if (change.path.empty()) continue;
+    if (change.path.empty() || change.kind == Change::Kind::binfmt) continue;
     if (auto owner = debian_owner(root, change.path)) {
       std::string refusal = host_of(root, change.path) + " belongs to the Debian package " + *owner +
                             " (dpkg -S): fix refuses to change a path a package owns";
@@ -141,6 +141,11 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
   const diagnose::Diagnosis& diagnosis = *diagnosed;
   const diagnose::Finding* blocking = diagnosis.first_blocking();
   std::string finding = blocking ? blocking->verdict : diagnosis.summary;
+  if (blocking && blocking->code == "ia32-disabled") {
+    plan_ia32_binfmt_fix(plan, root, options, finding);
+    check_debian_owners(plan, root, finding);
+    return plan;
+  }
   if (diagnosis.run_qemu) {
     plan_foreign_fix(plan, diagnosis, root, program_host_path(root, program), options, finding);
     check_debian_owners(plan, root, finding);
@@ -285,6 +290,7 @@ std::string kind_name(Change::Kind kind) {
     case Change::Kind::symlink: return "symlink";
     case Change::Kind::file: return "file";
     case Change::Kind::ldconfig: return "ldconfig";
+    case Change::Kind::binfmt: return "binfmt";
   }
   return "file";
 }
