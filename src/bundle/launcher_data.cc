@@ -39,6 +39,7 @@ std::string flags_of(const LauncherData& data) {
   std::string flags;
   if (data.pass_argv0) flags += 'a';
   if (data.inhibit_cache) flags += 'c';
+  if (data.qemu_user) flags += 'q';
   return flags;
 }
 
@@ -87,6 +88,7 @@ Expected<LauncherData> read_launcher_data(std::string_view launcher) {
   LauncherData data;
   data.pass_argv0 = fields[0].find('a') != std::string::npos;
   data.inhibit_cache = fields[0].find('c') != std::string::npos;
+  data.qemu_user = fields[0].find('q') != std::string::npos;
   data.program = fields[1];
   data.loader = fields[2];
   size_t start = 0;

@@ -2,8 +2,8 @@
 //
 // The freestanding launcher (launcher/launcher.c, x86-64 and i386) carries a 4096-byte area starting with the magic
 // "ELFRUN-LAUNCHER-DATA-1"; at bundle time elfrun writes, from offset 32, NUL-terminated fields:
-//     flags ("a": pass --argv0, "c": pass --inhibit-cache), the program, the loader ("" for a static program),
-//     the library directories (':'-separated)
+//     flags ("a": pass --argv0, "c": pass --inhibit-cache, "q": the loader is qemu-user), the program, the loader (""
+//     for a static program), the library directories (':'-separated)
 // every path relative to the launcher's own directory. Patching rather than a data file beside the launcher: one
 // file per program (nothing to lose when copying bin/NAME around inside the bundle), one read fewer at every start,
 // and no compiler at bundle time (exodus compiles a C launcher per program with the host's compiler).
@@ -26,6 +26,9 @@ struct LauncherData {
   std::vector<std::string> library_dirs;  // {"../lib/x86-64-glibc"}
   bool pass_argv0 = false;                // the loader takes --argv0 (glibc >= 2.33, musl >= 1.1.25... as identified)
   bool inhibit_cache = false;             // the loader takes --inhibit-cache (glibc): the host's ld.so.cache unused
+  // The "loader" is qemu-user (`elfrun fix --user` for a foreign program): it is given `-L DIR -0 ARGV0 PROGRAM`,
+  // DIR being the one library directory (the root qemu opens the program's loader and libraries under).
+  bool qemu_user = false;
   // sh launcher only: the qemu-user program for the loader's machine ("qemu-aarch64"), used when the kernel has no
   // binfmt_misc handler of that name and qemu is on PATH; empty: always exec the loader directly.
   std::string qemu;

@@ -85,9 +85,10 @@ int list_fixes(const std::string& root, bool user) {
     for (const std::string& program : journal.programs) programs += " " + program;
     out(fmt::format("{}  {} {}\n", journal.id, journal.created, printable(programs)));
     for (const fix::JournalEntry& entry : journal.entries) {
-      std::string what = entry.kind == fix::Change::Kind::symlink ? " -> " + entry.target
-                         : entry.kind == fix::Change::Kind::file  ? " sha256 " + entry.sha256
-                                                                  : "";
+      std::string what = entry.kind == fix::Change::Kind::binfmt    ? " (interpreter " + entry.target + ")"
+                         : entry.kind == fix::Change::Kind::symlink ? " -> " + entry.target
+                         : entry.kind == fix::Change::Kind::file    ? " sha256 " + entry.sha256
+                                                                    : "";
       out(fmt::format("    {} {}{}\n", fix::kind_name(entry.kind), printable(entry.path), printable(what)));
     }
     if (journal.ldconfig) out("    ldconfig (run after these, and again by --undo)\n");

@@ -55,7 +55,7 @@ bool hand_written_system_fix(const std::string& fix) {
 // `elfrun fix --apply PROGRAM` when fix has a plan for it (the same decision `elfrun fix` prints), else "".
 std::string fix_command(const Diagnosis& diagnosis, const diagnose::DiagnoseOptions& options,
                         const std::string& program) {
-  if (diagnosis.runs || diagnosis.input_error || diagnosis.run_qemu || diagnosis.run_loader.empty()) return "";
+  if (diagnosis.runs || diagnosis.input_error || (!diagnosis.run_qemu && diagnosis.run_loader.empty())) return "";
   fix::FixOptions fix_options;
   fix_options.root = options.root;
   fix_options.discovery = options.discovery;

@@ -232,6 +232,8 @@ void check_under_qemu(Walk& walk, const ExecTarget& target, const elf::ElfObject
   walk.findings.push_back(std::move(moved));
 }
 
+}  // namespace
+
 // A run command is looked for when what blocks is something another loader, library path or qemu gets around —
 // not a CPU, a kernel, a mount or a file that no way of starting the program changes.
 void finish_with_fix(Walk& walk, const ExecTarget& target, const elf::ElfObject& object) {
@@ -246,6 +248,7 @@ void finish_with_fix(Walk& walk, const ExecTarget& target, const elf::ElfObject&
                                                  "version-missing",
                                                  "symbol-undefined",
                                                  "machine-needs-qemu",
+                                                 "qemu-loader-missing",
                                                  "ia32-disabled",
                                                  "no-interpreter"};
   bool blocked = false;
@@ -258,8 +261,6 @@ void finish_with_fix(Walk& walk, const ExecTarget& target, const elf::ElfObject&
   auto fix = find_run_fix(walk, target, object);
   if (fix && !walk.run_fix) walk.run_fix = fix;
 }
-
-}  // namespace
 
 bool kernel_runs_natively(Walk& walk, const elf::ElfObject& object) {
   const loader::MachineFacts* facts = loader::machine_facts(object);
@@ -284,6 +285,10 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
   if (!check_machine(walk, target, object)) {
     check_under_qemu(walk, target, object);
     finish_with_fix(walk, target, object);
+    return;
+  }
+  // Taken by a qemu-user handler: the loader is where that qemu looks for it.
+  if (object.interpreter && !kernel_runs_natively(walk, object) && check_through_qemu_handler(walk, target, object)) {
     return;
   }
 

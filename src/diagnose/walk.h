@@ -158,6 +158,18 @@ std::vector<std::string> debian_packages_for(Walk& walk, const elf::ElfObject& p
 Expected<loader::Resolution> resolve_under(const std::string& program, const std::string& loader_path,
                                            const std::vector<std::string>& library_dirs, bool inhibit_cache);
 
+// elf_checks.cc: looks for a run command when what blocks is something a loader, library path or qemu gets around.
+void finish_with_fix(Walk& walk, const ExecTarget& target, const elf::ElfObject& object);
+
+// qemu_checks.cc: a foreign program a qemu-user binfmt_misc handler takes, judged where that qemu opens its loader
+// (its prefix /etc/qemu-binfmt/ARCH, or QEMU_LD_PREFIX, then the path itself). False when it does not apply (no such
+// handler, or the loader is at its own path and the ordinary checks judge it).
+bool check_through_qemu_handler(Walk& walk, const ExecTarget& target, const elf::ElfObject& program);
+// The enabled binfmt_misc handler that takes the file when it is a qemu-user one; nullptr otherwise.
+const BinfmtHandler* qemu_handler_for(Walk& walk, const ExecTarget& target);
+// "/etc/qemu-binfmt/aarch64": the interp_prefix Debian builds qemu-ARCH with, for a program's machine; "" if none.
+std::string qemu_binfmt_prefix(const elf::ElfObject& program);
+
 // Text helpers.
 std::string join(const std::vector<std::string>& items, std::string_view separator);
 std::string quote(std::string_view path);  // util::shell_quote_path: a path argument of a command in a fix

@@ -18,6 +18,7 @@
 #include <set>
 
 #include "fix/fix.h"
+#include "loader/binfmt_misc.h"
 #include "loader/ld_so_cache.h"
 #include "loader/machine_facts.h"
 #include "loader/resolver.h"
@@ -64,7 +65,31 @@ Expected<void> move_into_place(const std::string& temporary, const std::string& 
   return {};
 }
 
+// Registers a binfmt_misc entry: its line written to the `register` file beside it (Linux fs/binfmt_misc.c
+// bm_register_write, as systemd-binfmt does for each line of binfmt.d).
+Expected<JournalEntry> register_binfmt(const Change& change) {
+  JournalEntry entry;
+  entry.kind = change.kind;
+  entry.path = change.path;
+  std::string register_file = std::string(util::dir_name(change.path)) + "/register";
+  int fd = ::open(register_file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Error{"cannot open " + register_file + ": " + std::strerror(errno)};
+  bool written =
+      ::write(fd, change.content.data(), change.content.size()) == static_cast<ssize_t>(change.content.size());
+  int error = errno;
+  ::close(fd);
+  if (!written) return Error{"the kernel refused the binfmt_misc entry " + change.path + ": " + std::strerror(error)};
+  // The interpreter, as the kernel recorded it: what --undo checks before removing the entry.
+  if (auto text = read_whole(change.path)) {
+    if (auto parsed = loader::parse_binfmt_entry(std::string(util::base_name(change.path)), *text)) {
+      entry.target = parsed->interpreter;
+    }
+  }
+  return entry;
+}
+
 Expected<JournalEntry> make(const Change& change, const std::string& root) {
+  if (change.kind == Change::Kind::binfmt) return register_binfmt(change);
   std::string path = host_of(root, change.path);
   JournalEntry entry;
   entry.kind = change.kind;
@@ -101,6 +126,15 @@ Expected<JournalEntry> make(const Change& change, const std::string& root) {
 
 // "" when the entry is as it was made, else what changed.
 std::string entry_change(const JournalEntry& entry, const std::string& root) {
+  if (entry.kind == Change::Kind::binfmt) {
+    auto text = read_whole(entry.path);
+    if (!text) return "the binfmt_misc entry " + entry.path + " is no longer registered";
+    auto parsed = loader::parse_binfmt_entry(std::string(util::base_name(entry.path)), *text);
+    if (!parsed || parsed->interpreter != entry.target) {
+      return "the binfmt_misc entry " + entry.path + " was registered again with another interpreter";
+    }
+    return "";
+  }
   std::string path = host_of(root, entry.path);
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return path + " no longer exists";
@@ -123,7 +157,8 @@ std::string entry_change(const JournalEntry& entry, const std::string& root) {
       if (sha256_hex(*text) != entry.sha256) return path + " was changed since fix made it (its SHA-256 differs)";
       return "";
     }
-    case Change::Kind::ldconfig: return "";
+    case Change::Kind::ldconfig:
+    case Change::Kind::binfmt: return "";
   }
   return "";
 }
@@ -183,6 +218,14 @@ std::string restore_aux_cache(const Journal& journal, const std::string& root, c
 
 // Removes one entry (checked unchanged by the caller); a directory only when empty.
 std::string remove_entry(const JournalEntry& entry, const std::string& root) {
+  if (entry.kind == Change::Kind::binfmt) {
+    // Writing -1 to an entry removes it (fs/binfmt_misc.c bm_entry_write).
+    int fd = ::open(entry.path.c_str(), O_WRONLY | O_CLOEXEC);
+    bool removed = fd >= 0 && ::write(fd, "-1", 2) == 2;
+    int error = errno;
+    if (fd >= 0) ::close(fd);
+    return removed ? "" : "cannot remove the binfmt_misc entry " + entry.path + ": " + std::strerror(error);
+  }
   std::string path = host_of(root, entry.path);
   int status = entry.kind == Change::Kind::directory ? ::rmdir(path.c_str()) : ::unlink(path.c_str());
   if (status != 0) return "cannot remove " + path + ": " + std::strerror(errno);
@@ -355,10 +398,14 @@ Expected<ApplyResult> apply_plans(const std::vector<FixPlan>& plans, const Apply
         duplicate = true;
       }
       if (duplicate) continue;
-      std::string host = host_of(root, change.path);
+      std::string host = change.kind == Change::Kind::binfmt ? change.path : host_of(root, change.path);
       struct stat st {};
       if (::lstat(host.c_str(), &st) == 0) {
         return Error{host + " exists: fix never overwrites or removes a file it did not create"};
+      }
+      if (change.kind == Change::Kind::binfmt) {
+        changes.push_back(change);
+        continue;
       }
       if (auto owner = debian_owner(root, change.path)) {
         return Error{host + " belongs to the Debian package " + *owner +
@@ -483,7 +530,8 @@ Expected<std::vector<std::string>> undo_journal(const Journal& journal, const Ap
   for (auto entry = journal.entries.rbegin(); entry != journal.entries.rend(); ++entry) {
     std::string problem = remove_entry(*entry, options.root);
     if (!problem.empty()) return Error{problem};
-    done.push_back("removed " + host_of(options.root, entry->path));
+    done.push_back("removed " + (entry->kind == Change::Kind::binfmt ? "the binfmt_misc entry " + entry->path
+                                                                     : host_of(options.root, entry->path)));
   }
   if (journal.ldconfig) {
     auto ran = run_ldconfig(options.root, journal.host_ldconfig);

@@ -14,16 +14,19 @@
 #include <vector>
 
 #include "diagnose/findings.h"
+#include "loader/binfmt_misc.h"
 #include "loader/discovery.h"
 #include "util/expected.h"
 
 namespace elfrun::fix {
 
 struct Change {
-  enum class Kind { directory, symlink, file, ldconfig };
+  // binfmt: an entry registered in the running kernel's binfmt_misc (path: its host path, BINFMT_DIR/NAME, never
+  // under the root; content: the line written to BINFMT_DIR/register), removed again by writing -1 to it.
+  enum class Kind { directory, symlink, file, ldconfig, binfmt };
   Kind kind = Kind::file;
   std::string path;      // inside the root (directory, symlink, file); empty for ldconfig
-  std::string content;   // the symlink's target, or the file's text
+  std::string content;   // the symlink's target, or the file's text, or the binfmt_misc registration line
   std::string removes;   // the finding it removes, in words
   std::string command;   // the shell command that makes it, for the plan
   unsigned mode = 0644;  // file: its permissions
@@ -45,6 +48,7 @@ struct FixPlan {
 struct FixOptions {
   std::string root = "/";
   loader::DiscoveryOptions discovery;
+  std::string binfmt_misc_dir = "/proc/sys/fs/binfmt_misc";  // the kernel's handlers for foreign machines
 };
 
 // --user: a launcher named after the program in BIN_DIR (the bundle's freestanding launcher, patched with the
@@ -53,6 +57,20 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
 
 // The changes that make PROGRAM run as itself; changes nothing.
 FixPlan plan_fix(const std::string& program, const FixOptions& options);
+
+// --- foreign.cc ---
+// A foreign program (the diagnosis runs it through qemu-user): a symlink /etc/qemu-binfmt/ARCH -> the root that has
+// its loader and libraries, for the registered qemu binfmt_misc handler; or, with no handler, the package to install.
+void plan_foreign_fix(FixPlan& plan, const diagnose::Diagnosis& diagnosis, const std::string& root,
+                      const std::string& host_program, const FixOptions& options, const std::string& finding);
+// A program the kernel does not run because it lacks IA32 emulation: an /etc/binfmt.d entry for qemu-i386-static
+// (as systemd-binfmt reads it at boot, with the F flag) and the same entry registered in the running kernel now.
+void plan_ia32_binfmt_fix(FixPlan& plan, const std::string& root, const FixOptions& options,
+                          const std::string& finding);
+// The enabled binfmt_misc handler taking PROGRAM when it is a qemu-user one (/usr/bin/qemu-ARCH, Debian's
+// /usr/libexec/qemu-binfmt/ARCH-binfmt-P); nullptr otherwise.
+const loader::BinfmtHandler* qemu_handler(const std::vector<loader::BinfmtHandler>& handlers,
+                                          const std::string& program);
 
 // The diagnosis both plans start from. Nullopt when there is nothing to plan: PROGRAM cannot be read (plan.input_error
 // and the problem are set) or it runs as it is (plan.runs_already).
@@ -66,7 +84,7 @@ bool runs_as_itself(const std::string& program, const FixOptions& options, std::
 struct JournalEntry {
   Change::Kind kind = Change::Kind::file;
   std::string path;    // inside the root
-  std::string target;  // symlink: its target
+  std::string target;  // symlink: its target; binfmt: the entry's interpreter
   std::string sha256;  // file: its content's hash
 };
 

@@ -29,7 +29,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 std::optional<Change::Kind> kind_from(const std::string& name) {
-  for (Change::Kind kind : {Change::Kind::directory, Change::Kind::symlink, Change::Kind::file}) {
+  for (Change::Kind kind : {Change::Kind::directory, Change::Kind::symlink, Change::Kind::file, Change::Kind::binfmt}) {
     if (kind_name(kind) == name) return kind;
   }
   return std::nullopt;
@@ -107,7 +107,7 @@ std::string journal_json(const Journal& journal) {
     Json item;
     item["kind"] = kind_name(entry.kind);
     item["path"] = entry.path;
-    if (entry.kind == Change::Kind::symlink) item["target"] = entry.target;
+    if (entry.kind == Change::Kind::symlink || entry.kind == Change::Kind::binfmt) item["target"] = entry.target;
     if (entry.kind == Change::Kind::file) item["sha256"] = entry.sha256;
     object["entries"].push_back(item);
   }

@@ -6,7 +6,8 @@
 //   - that loader, started by the kernel, would not find the libraries in its cache or system directories: a file
 //     in /etc/ld.so.conf.d naming the directories, then ldconfig, so that /etc/ld.so.cache lists them (glibc
 //     elf/dl-cache.c _dl_load_cache_lookup, filtered by the ABI flags of the program's class).
-// Nothing else: a program the run plan gives to qemu-user, or one with no working run, gets no plan.
+// A program the run plan gives to qemu-user is planned by foreign.cc (the root made known to the registered qemu
+// binfmt_misc handler); one with no working run gets no plan.
 #include "run/plan.h"
 
 #include <sys/stat.h>
@@ -91,6 +92,23 @@ std::optional<std::pair<std::string, std::vector<std::string>>> loader_inside_ro
   return std::nullopt;
 }
 
+// A path a Debian package owns is the package's to change (dpkg -S reads the same lists): false, the plan's changes
+// dropped and the reason given, when one of them is.
+bool check_debian_owners(FixPlan& plan, const std::string& root, const std::string& finding) {
+  for (const Change& change : plan.changes) {
+    if (change.path.empty() || change.kind == Change::Kind::binfmt) continue;
+    if (auto owner = debian_owner(root, change.path)) {
+      std::string refusal = host_of(root, change.path) + " belongs to the Debian package " + *owner +
+                            " (dpkg -S): fix refuses to change a path a package owns";
+      plan.changes.clear();  // `change` is gone from here on
+      plan.problems.push_back(finding);
+      plan.problems.push_back(refusal);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool runs_as_itself(const std::string& program, const FixOptions& options, std::string& verdict) {
@@ -123,11 +141,19 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
   const diagnose::Diagnosis& diagnosis = *diagnosed;
   const diagnose::Finding* blocking = diagnosis.first_blocking();
   std::string finding = blocking ? blocking->verdict : diagnosis.summary;
-  if (diagnosis.run_qemu || diagnosis.run_loader.empty()) {
+  if (blocking && blocking->code == "ia32-disabled") {
+    plan_ia32_binfmt_fix(plan, root, options, finding);
+    check_debian_owners(plan, root, finding);
+    return plan;
+  }
+  if (diagnosis.run_qemu) {
+    plan_foreign_fix(plan, diagnosis, root, program_host_path(root, program), options, finding);
+    check_debian_owners(plan, root, finding);
+    return plan;
+  }
+  if (diagnosis.run_loader.empty()) {
     plan.problems.push_back(finding);
-    plan.problems.push_back(diagnosis.run_qemu
-                                ? "it needs qemu-user: fix makes no change for a foreign machine yet"
-                                : "no loader on this machine runs it: fix has nothing to make permanent");
+    plan.problems.push_back("no loader on this machine runs it: fix has nothing to make permanent");
     return plan;
   }
   // Paths as the system inside the root sees them.
@@ -250,17 +276,7 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
     plan.interpreter = interpreter;
     plan.library_dirs = dirs;
   }
-  // A path a Debian package owns is the package's to change (dpkg -S reads the same lists).
-  for (const Change& change : plan.changes) {
-    if (change.path.empty()) continue;
-    if (auto owner = debian_owner(root, change.path)) {
-      plan.changes.clear();
-      plan.problems.push_back(finding);
-      plan.problems.push_back(host_of(root, change.path) + " belongs to the Debian package " + *owner +
-                              " (dpkg -S): fix refuses to change a path a package owns");
-      return plan;
-    }
-  }
+  if (!check_debian_owners(plan, root, finding)) return plan;
   if (plan.changes.empty()) {
     plan.problems.push_back(finding);
     plan.problems.push_back("the loader at its PT_INTERP path finds everything: fix has no change to make");
@@ -274,6 +290,7 @@ std::string kind_name(Change::Kind kind) {
     case Change::Kind::symlink: return "symlink";
     case Change::Kind::file: return "file";
     case Change::Kind::ldconfig: return "ldconfig";
+    case Change::Kind::binfmt: return "binfmt";
   }
   return "file";
 }

@@ -4,6 +4,9 @@
 // absolute paths, which it takes as they are: it execs the loader, library directories and program of the working
 // `elfrun run` the diagnosis found and checked (diagnose/remedies.cc find_run_fix), with the user's argv[0] passed
 // on through --argv0 where the loader takes it. Its exit status and signals are the program's own (exec, no parent).
+// A foreign program's launcher execs qemu-user as `elfrun run` does: qemu-ARCH -L ROOT -0 NAME PROGRAM, ROOT being
+// the root with the program's loader at its PT_INTERP path (the launcher's flag "q", bundle/launcher_data.h).
+#include <elf.h>
 #include <sys/stat.h>
 
 #include "bundle/launcher_data.h"
@@ -11,6 +14,8 @@
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
 #include "fix/fix.h"
+#include "loader/kernel_machines.h"
+#include "loader/machine_facts.h"
 #include "run/plan.h"
 #include "util/quote.h"
 #include "util/text.h"
@@ -24,10 +29,9 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
   const diagnose::Diagnosis& diagnosis = *diagnosed;
   const diagnose::Finding* blocking = diagnosis.first_blocking();
   std::string finding = blocking ? blocking->verdict : diagnosis.summary;
-  if (diagnosis.run_qemu || diagnosis.run_loader.empty() || !diagnosis.run_command_expanded) {
+  if (!diagnosis.run_command_expanded || (!diagnosis.run_qemu && diagnosis.run_loader.empty())) {
     plan.problems.push_back(finding);
-    plan.problems.push_back(diagnosis.run_qemu ? "it needs qemu-user: fix --user makes no launcher for that yet"
-                                               : "no loader on this machine runs it: no launcher can be made");
+    plan.problems.push_back("no loader on this machine runs it: no launcher can be made");
     return plan;
   }
   std::string program_path = util::real_path(program);
@@ -38,8 +42,11 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
     plan.problems.push_back(object.error().message);
     return plan;
   }
-  // The launcher runs on this machine's kernel: the one built for the loader's machine.
-  std::string_view launcher = bundle::embedded_launcher(object->header.machine);
+  // The launcher runs on this machine's kernel: the one built for the loader's machine (for qemu-user, this
+  // machine's own).
+  uint16_t launcher_machine = object->header.machine;
+  if (diagnosis.run_qemu) launcher_machine = loader::kernel_machine() == "x86_64" ? EM_X86_64 : EM_386;
+  std::string_view launcher = bundle::embedded_launcher(launcher_machine);
   if (launcher.empty()) {
     plan.problems.push_back(finding);
     plan.problems.push_back("elfrun has no freestanding launcher for this program's machine");
@@ -53,6 +60,27 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
   data.library_dirs = diagnosis.run_library_dirs;
   data.pass_argv0 = expanded.find(" --argv0 ") != std::string::npos;
   data.inhibit_cache = expanded.find(" --inhibit-cache") != std::string::npos;
+  if (diagnosis.run_qemu) {
+    // A foreign program: the launcher execs qemu-ARCH -L ROOT -0 NAME PROGRAM, as `elfrun run` does, with the root
+    // that has the program's loader at its PT_INTERP path (run_loader is ROOT + PT_INTERP).
+    const loader::MachineFacts* facts = loader::machine_facts(*object);
+    auto qemu = facts ? run::find_in_path(std::string(facts->qemu)) : std::nullopt;
+    if (!qemu) {
+      plan.problems.push_back(finding);
+      plan.problems.push_back("qemu-user for this machine is not on PATH: install the qemu-user package");
+      return plan;
+    }
+    data = bundle::LauncherData();
+    data.program = program_path;
+    data.loader = util::real_path(*qemu);
+    data.qemu_user = true;
+    const std::string& loader = diagnosis.run_loader;
+    const std::string interpreter = object->interpreter.value_or("");
+    if (!interpreter.empty() && loader.size() > interpreter.size() &&
+        loader.compare(loader.size() - interpreter.size(), interpreter.size(), interpreter) == 0) {
+      data.library_dirs = {loader.substr(0, loader.size() - interpreter.size())};
+    }
+  }
   auto patched = bundle::patch_launcher(launcher, data);
   if (!patched) {
     plan.problems.push_back(finding);
@@ -77,11 +105,16 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
         {Change::Kind::directory, dir, "", "(where the launcher goes)", util::shell_command({"mkdir", dir})});
   }
   std::vector<std::string> words{data.loader};
-  if (data.pass_argv0) words.insert(words.end(), {"--argv0", "NAME"});
   std::string dirs;
   for (const std::string& dir : data.library_dirs) dirs += (dirs.empty() ? "" : ":") + dir;
-  if (!dirs.empty()) words.insert(words.end(), {"--library-path", dirs});
-  if (data.inhibit_cache) words.push_back("--inhibit-cache");
+  if (data.qemu_user) {
+    if (!dirs.empty()) words.insert(words.end(), {"-L", dirs});
+    words.insert(words.end(), {"-0", "NAME"});
+  } else {
+    if (data.pass_argv0) words.insert(words.end(), {"--argv0", "NAME"});
+    if (!dirs.empty()) words.insert(words.end(), {"--library-path", dirs});
+    if (data.inhibit_cache) words.push_back("--inhibit-cache");
+  }
   words.push_back(data.program);
   Change change;
   change.kind = Change::Kind::file;

@@ -65,6 +65,26 @@ TEST(LauncherDataTest, EmbeddedLaunchersPatchAndReadBack) {
   EXPECT_TRUE(bundle::embedded_launcher(EM_AARCH64).empty());
 }
 
+// fix --user for a foreign program: the "loader" is qemu-user, given -L ROOT -0 NAME by the launcher (flag q).
+TEST(LauncherDataTest, QemuUserFlagReadsBack) {
+  bundle::LauncherData qemu;
+  qemu.program = "/home/u/hello-aarch64";
+  qemu.loader = "/usr/bin/qemu-aarch64";
+  qemu.library_dirs = {"/usr/aarch64-linux-gnu"};
+  qemu.qemu_user = true;
+  auto patched = bundle::patch_launcher(bundle::embedded_launcher(EM_X86_64), qemu);
+  ASSERT_TRUE(patched) << patched.error().message;
+  auto data = bundle::read_launcher_data(*patched);
+  ASSERT_TRUE(data) << data.error().message;
+  EXPECT_TRUE(data->qemu_user);
+  EXPECT_FALSE(data->pass_argv0);
+  EXPECT_EQ(data->loader, "/usr/bin/qemu-aarch64");
+  EXPECT_EQ(data->library_dirs, (std::vector<std::string>{"/usr/aarch64-linux-gnu"}));
+  auto plain = bundle::read_launcher_data(*bundle::patch_launcher(bundle::embedded_launcher(EM_X86_64), sample()));
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->qemu_user);
+}
+
 TEST(LauncherDataTest, RepatchingClearsTheOldData) {
   std::string_view launcher = bundle::embedded_launcher(EM_X86_64);
   LauncherData long_data = sample();

@@ -63,6 +63,19 @@ TEST(FixJournal, JsonRoundTrip) {
   EXPECT_EQ(parsed->cache_sha256, "aa");
 }
 
+// A binfmt_misc entry (fix on a kernel without IA32 emulation): its host path and the interpreter --undo checks.
+TEST(FixJournal, BinfmtEntryRoundTrip) {
+  Journal journal = sample();
+  journal.entries.push_back(
+      {Change::Kind::binfmt, "/proc/sys/fs/binfmt_misc/qemu-i386", "/usr/bin/qemu-i386-static", ""});
+  auto parsed = elfrun::fix::parse_journal(elfrun::fix::journal_json(journal), "j.json");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->entries.size(), 4u);
+  EXPECT_EQ(parsed->entries[3].kind, Change::Kind::binfmt);
+  EXPECT_EQ(parsed->entries[3].path, "/proc/sys/fs/binfmt_misc/qemu-i386");
+  EXPECT_EQ(parsed->entries[3].target, "/usr/bin/qemu-i386-static");
+}
+
 TEST(FixJournal, ParseRefusesWhatIsNotAJournal) {
   for (const char* text : {"", "[]", "{\"entries\": []}", "{\"id\": \"x\"}",
                            "{\"id\": \"x\", \"entries\": [{\"kind\": \"file\", \"path\": \"relative\"}]}",

@@ -5,6 +5,8 @@
  * It finds its own location at run time (/proc/self/exe; without /proc, argv[0] as given or looked up in PATH, with
  * its symlinks followed), then execs the bundled loader:
  *     LOADER [--argv0 ARGV0] --library-path DIR[:DIR...] [--inhibit-cache] PROGRAM ARGS...
+ * or, when the loader is qemu-user (flag "q", `elfrun fix --user` for a foreign program):
+ *     QEMU -L ROOT -0 ARGV0 PROGRAM ARGS...
  * with every path made from the launcher's directory and the relative paths patched into elfrun_launcher_data at
  * bundle time (src/bundle/launcher_data.h describes the layout; an absolute path, as `elfrun fix --user` patches,
  * is taken as it is). ARGV0 is the launcher's own argv[0], the name it was invoked by, so that a symlink
@@ -159,10 +161,11 @@ int launcher_main(long* stack) {
   const char* program = flags + length(flags) + 1;
   const char* loader = program + length(program) + 1;
   const char* library_dirs = loader + length(loader) + 1;
-  int pass_argv0 = 0, inhibit_cache = 0;
+  int pass_argv0 = 0, inhibit_cache = 0, qemu_user = 0;
   for (const char* f = flags; *f; ++f) {
     if (*f == 'a') pass_argv0 = 1;
     if (*f == 'c') inhibit_cache = 1;
+    if (*f == 'q') qemu_user = 1;
   }
 
   char self[PATH_SIZE];
@@ -223,15 +226,23 @@ int launcher_main(long* stack) {
       d = *end ? end + 1 : end;
     }
     new_argv[k++] = loader_path;
-    if (pass_argv0) {
+    if (qemu_user) {
+      /* qemu-user (elfrun fix --user, a foreign program): QEMU -L ROOT -0 ARGV0 PROGRAM ARGS... */
+      if (used) {
+        new_argv[k++] = "-L";
+        new_argv[k++] = library_path;
+      }
+      new_argv[k++] = "-0";
+      new_argv[k++] = (char*)argv0;
+    } else if (pass_argv0) {
       new_argv[k++] = "--argv0";
       new_argv[k++] = (char*)argv0;
     }
-    if (used) {
+    if (used && !qemu_user) {
       new_argv[k++] = "--library-path";
       new_argv[k++] = library_path;
     }
-    if (inhibit_cache) new_argv[k++] = "--inhibit-cache";
+    if (inhibit_cache && !qemu_user) new_argv[k++] = "--inhibit-cache";
     new_argv[k++] = program_path;
   }
   for (long i = 1; i < argc; ++i) new_argv[k++] = argv[i];
