@@ -120,11 +120,11 @@ class Comparison:
             return host_path[len(self.root):]
         return host_path
 
-    def loader_command(self, host_path, interpreter):
+    def loader_command(self, host_path, interpreter, template=None):
         interp = interpreter or self.args.default_loader
         values = {"root": self.root or "/", "file": self.inside(host_path), "interp": interp,
                   "host_interp": (self.root + interp) if self.root else interp}
-        return [part.format(**values) for part in self.args.loader_command.split()]
+        return [part.format(**values) for part in (template or self.args.loader_command).split()]
 
     def normalise_truth(self, lines):
         result = []
@@ -159,8 +159,15 @@ class Comparison:
             # and elf/dl-load.c fakes a "not found" entry only in rtld_mode_trace). ldd runs the loader in trace
             # mode (LD_TRACE_LOADED_OBJECTS=1, no --list) to get the whole list with "=> not found" lines, and that
             # is what --format ldd prints: the loader in trace mode is the judge of these files.
-            command = [part for part in command if part != "--list"]
-            env = dict(self.env, LD_TRACE_LOADED_OBJECTS="1")
+            # The variable must reach the loader under test, not a wrapper: a dynamically linked chroot or qemu
+            # would be traced by the host's loader instead (and print its own libraries). --trace-command puts it
+            # inside (chroot ROOT /usr/bin/env LD_TRACE_LOADED_OBJECTS=1 ..., qemu -E ...).
+            if self.args.trace_command:
+                command = self.loader_command(host_path, interpreter, self.args.trace_command)
+                env = self.env
+            else:
+                command = [part for part in command if part != "--list"]
+                env = dict(self.env, LD_TRACE_LOADED_OBJECTS="1")
             try:
                 done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, env=env,
                                       timeout=self.args.timeout)
@@ -223,6 +230,10 @@ def main():
     parser.add_argument("--loader-command", required=True,
                         help="the loader's command; {file} is the file (inside the root), {interp} its PT_INTERP "
                              "(or --default-loader), {host_interp} the same on this machine, {root} the root")
+    parser.add_argument("--trace-command",
+                        help="the loader's command in trace mode (the same placeholders), for a loader started "
+                             "through chroot or qemu; default: --loader-command without --list, with "
+                             "LD_TRACE_LOADED_OBJECTS=1 in its environment")
     parser.add_argument("--default-loader", required=True, help="the loader for files without PT_INTERP")
     parser.add_argument("--root", help="resolve with elfrun deps --root ROOT")
     parser.add_argument("--root-paths-inside", action="store_true",
