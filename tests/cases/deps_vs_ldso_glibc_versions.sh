@@ -47,7 +47,7 @@ done
 prog() { # OUTPUT RUNPATH LIBRARY...
   prog_out=$1 prog_runpath=$2
   shift 2
-  cc -nostdlib -fno-stack-protector -fPIE -pie -o "$prog_out" "$build/start.c" -L"$build" "$@" \
+  cc -nostdlib -fno-stack-protector -fPIE -pie -o "$prog_out" "$build/start.c" -L"$build" -Wl,--no-as-needed "$@" \
     -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2 ${prog_runpath:+-Wl,--enable-new-dtags,-rpath,$prog_runpath} ||
     case_fail "cannot build $prog_out"
 }
@@ -116,7 +116,12 @@ for suite in bullseye bookworm trixie; do
       sed -n "1s/.* version \([0-9.]*\)\.\$/\1/p")
     # glibc < 2.33 has no --version: its loader is the file ld-VERSION.so.
     [ -n "$version" ] || version=$(basename "$(chroot "$merged" readlink -f /lib64/ld-linux-x86-64.so.2)" .so)
-    "$@" --set "$suite (glibc ${version#ld-}): every file of $root and the hwcaps layouts=$DIRS"
+    "$@" --set "$suite (glibc ${version#ld-}): every file of $root and the hwcaps layouts=$DIRS" || exit 1
+    # What each layout resolved to under this glibc (agreed with the loader above), for the log.
+    for prog in "$merged"/opt/hw/*/bin/prog "$merged/usr/local/bin/hwcaps-cache"; do
+      printf "%s: %s\n" "$suite ${prog#"$merged"}" "$(chroot "$merged" /lib64/ld-linux-x86-64.so.2 --list \
+        "${prog#"$merged"}" 2>&1 | sed -n "s/^\tlibhw[a-z]*\.so => \([^ ]*\).*/\1/p" | tr "\n" " ")"
+    done
   ' hwcaps "$root" "$work/$suite/upper" "$work/$suite/work" "$merged" "$suite" \
     /usr/bin/python3 "$source_dir/tests/cases/lib/ldso_compare.py" --elfrun "$elfrun" \
     --root "$merged" --class 2 --machine 62 --default-loader /lib64/ld-linux-x86-64.so.2 --min-files 100 \
