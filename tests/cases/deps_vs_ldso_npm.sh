@@ -14,9 +14,9 @@
 #    MUSLROOT is Debian's musl:arm64 unpacked by scripts/make-deb-root (a private apt state; the machine's dpkg
 #    architectures are not changed). Named exception, counted: musl-relocates (musl's --list also relocates and
 #    reports the napi_* symbols node defines; deps does not judge symbols).
-# 2. why's verdict against execution, and run against direct or qemu execution: esbuild (x86-64 and aarch64, static
-#    programs): `elfrun why` exits 0 exactly when executing it works; `elfrun run esbuild --version` prints what
-#    running it directly (x86-64) or under qemu-aarch64 prints, with the same status. Every glibc x86-64 .node module:
+# 2. why's verdict against execution, and run against direct or qemu execution: esbuild (static) and biome (glibc,
+#    dynamic), x86-64 and aarch64: `elfrun why` exits 0 exactly when executing it works; `elfrun run P --version`
+#    prints what running it directly (x86-64) or under qemu-aarch64 -L /usr/aarch64-linux-gnu prints, same status. Every glibc x86-64 .node module:
 #    `elfrun deps` exits 0 exactly when the host's node loads it (`node -e 'require(F)'`, node's own ABI).
 # Prints per set: files, agreeing, differing, and every difference.
 set -u
@@ -71,7 +71,8 @@ verdict() { # NAME EXPECTED-STATUS ACTUAL-STATUS
     case_fail "$1: elfrun says $3, the real thing $2"
   fi
 }
-for program in "$modules/@esbuild/linux-x64/bin/esbuild" "$modules/@esbuild/linux-arm64/bin/esbuild"; do
+for program in "$modules/@esbuild/linux-x64/bin/esbuild" "$modules/@esbuild/linux-arm64/bin/esbuild" \
+  "$modules/@biomejs/cli-linux-x64/biome" "$modules/@biomejs/cli-linux-arm64/biome"; do
   [ -x "$program" ] || {
     case_fail "no $program in the npm cache"
     continue
@@ -83,14 +84,14 @@ for program in "$modules/@esbuild/linux-x64/bin/esbuild" "$modules/@esbuild/linu
   why=$?
   verdict "why $program (0: it runs when executed)" "$direct" "$why"
   case $program in
-    *arm64*) qemu-aarch64 "$program" --version >real.out 2>&1 ;;
+    *arm64*) qemu-aarch64 -L /usr/aarch64-linux-gnu "$program" --version >real.out 2>&1 ;;
     *) "$program" --version >real.out 2>&1 ;;
   esac
   real=$?
   "$elfrun" run "$program" --version >run.out 2>&1
   verdict "elfrun run $program --version: exit status" "$real" "$?"
   cmp -s real.out run.out || case_fail "elfrun run $program --version printed \"$(cat run.out)\", not \"$(cat real.out)\""
-  echo "esbuild $(cat real.out): direct execution $direct, why $why, run $(cat run.out)"
+  echo "${program#"$modules"/} $(cat real.out): direct execution $direct, why $why, run $(cat run.out)"
 done
 # (The cache's paths have no blanks: word splitting of the directory list is intended.)
 # shellcheck disable=SC2046
@@ -102,7 +103,7 @@ for module in $(find $(set_dirs glibc-x86-64 | tr ':' ' ') -name '*.node' -type 
   verdict "deps $module (0: node loads it)" "$loads" "$?"
 done
 echo "npm why/run/deps verdicts against execution: $((agree + differ)) checks, $agree agreeing, $differ differing"
-[ $((agree + differ)) -ge 7 ] || case_fail "only $((agree + differ)) verdicts checked (7 or more expected)"
+[ $((agree + differ)) -ge 12 ] || case_fail "only $((agree + differ)) verdicts checked (12 or more expected)"
 echo "npm suite: $(($(date +%s) - started)) s"
 [ "$case_failures" -eq 0 ] || status=1
 exit $status
