@@ -104,7 +104,13 @@ std::string loader_summary(const Resolution& res) {
                         : id.flavour == loader::Flavour::glibc ? "glibc"
                                                                : "unknown";
   std::string text = flavour;
-  if (!id.version.empty()) text += " " + id.version;
+  // A glibc loader without the --version banner predates 2.33 (Debian bullseye's 2.31): the highest GLIBC_ version
+  // it defines (2.4 for x86-64) is only a lower bound, and printing it as its release would mislead.
+  if (id.flavour == loader::Flavour::glibc && id.version_is_lower_bound) {
+    text += " < 2.33";
+  } else if (!id.version.empty()) {
+    text += " " + id.version;
+  }
   text += " loader " + (res.loader_path.empty() ? std::string("(none)") : res.loader_path);
   if (!res.loader_found) text += ", not found: usual facts assumed";
   return text;

@@ -414,6 +414,14 @@ class GlibcModel {
       size_t predecessor = *(rtld_position - 1);
       auto at = std::find(chain.begin(), chain.end(), predecessor);
       chain.insert(at + 1, rtld_entry_);
+    } else if (rtld_position == found_list.end() && !found_list.empty() && glibc_at_least(res_.loader, 2, 39)) {
+      // Newer rtld.c no longer removes its own map when nothing needs it (the "rtld_multiple_ref" special case is
+      // gone): the map goes after the last object of the search list. A program that needs no libc (-nostdlib)
+      // thus lists the loader under trixie's 2.41 and not under bookworm's 2.36 (both checked with --list in
+      // tests/cases/deps_vs_ldso_glibc_versions.sh). The boundary, 2.39, is the upstream change's release as
+      // recalled, not measured: no 2.37-2.40 loader is checked here.
+      auto at = std::find(chain.begin(), chain.end(), found_list.back());
+      chain.insert(at + 1, rtld_entry_);
     }
     // Renumber the objects into chain order.
     std::vector<size_t> new_index(res_.objects.size(), SIZE_MAX);

@@ -313,6 +313,12 @@ Expected<LoaderIdentity> identify_loader(const elf::ByteSource& source, const el
   return identity;
 }
 
+bool glibc_at_least(const LoaderIdentity& identity, int major, int minor) {
+  if (identity.flavour != Flavour::glibc || identity.version_is_lower_bound) return false;
+  auto version = major_minor(identity.version);
+  return version && *version >= std::make_pair(major, minor);
+}
+
 LoaderIdentity fallback_identity(const elf::ElfObject& program) {
   return fallback_identity(program, program.interpreter ? std::string_view(*program.interpreter) : std::string_view());
 }

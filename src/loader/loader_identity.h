@@ -49,6 +49,10 @@ LoaderIdentity fallback_identity(const elf::ElfObject& program, std::string_view
 // The same for the program's own PT_INTERP.
 LoaderIdentity fallback_identity(const elf::ElfObject& program);
 
+// True when the loader is glibc's and its release, read from its banner, is MAJOR.MINOR or later (false for a
+// banner-less glibc < 2.33, whose version is only a lower bound, and for musl).
+bool glibc_at_least(const LoaderIdentity& identity, int major, int minor);
+
 // Added by loader-facts. musl ldso/dynlink.c: the path file a musl loader named `loader_path` (its PT_INTERP as the
 // program gives it) reads: the path up to the slash before its last directory, then /etc/ld-musl-ARCH.path.
 std::string musl_path_file(const LoaderIdentity& identity, std::string_view loader_path);

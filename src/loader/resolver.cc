@@ -48,7 +48,8 @@ LookupModel lookup_model(const elf::ElfObject& program, const std::string& root)
   if (root.empty() || root == "/") return LookupModel::native;
   // The one answer to "does this kernel run it" (kernel_machines.h): an i386 program on a kernel without IA32
   // emulation goes through qemu -L like any foreign one.
-  return kernel_runs_natively(program.header.machine, program.ident.elf_class) ? LookupModel::chroot : LookupModel::qemu_prefix;
+  return kernel_runs_natively(program.header.machine, program.ident.elf_class) ? LookupModel::chroot
+                                                                               : LookupModel::qemu_prefix;
 }
 
 bool Resolution::has_missing() const {
@@ -235,8 +236,11 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
   }
   if (options_.hwcaps) {
     context.active_hwcaps = *options_.hwcaps;
-  } else if (host_is_x86() && elf.header.machine == EM_X86_64 && elf.is_64()) {
-    // The glibc-hwcaps subdirectories the loader knows and this CPU supports, best first.
+  } else if (host_is_x86() && elf.header.machine == EM_X86_64 && elf.is_64() &&
+             !(res.loader.flavour == Flavour::glibc && res.loader.version_is_lower_bound)) {
+    // The glibc-hwcaps subdirectories the loader knows and this CPU supports, best first. glibc 2.33 brought both
+    // them (elf/dl-hwcaps.c) and the --version banner: a loader without the banner (Debian bullseye's 2.31)
+    // searches only the legacy subdirectories, and ignores the cache's glibc-hwcaps entries.
     for (const std::string& name : host_hwcaps_subdirs(elf.header.machine, elf.ident.elf_class)) {
       const auto& known = res.loader.hwcaps_subdirs;
       if (known.empty() || std::find(known.begin(), known.end(), name) != known.end()) {

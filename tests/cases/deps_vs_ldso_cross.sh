@@ -28,6 +28,7 @@ while read -r qemu root machine loader; do
   /usr/bin/python3 "$source_dir/tests/cases/lib/ldso_compare.py" --elfrun "$elfrun" --root "$root" \
     --class 2 --machine "$machine" --default-loader "$loader" --min-files 10 \
     --loader-command "qemu-$qemu -L {root} {host_interp} --list {file}" --root-paths-inside --drop-nameless-vdso \
+    --trace-command "qemu-$qemu -E LD_TRACE_LOADED_OBJECTS=1 -L {root} {host_interp} {file}" \
     --set "$qemu ($root/lib*)=$dirs" </dev/null || status=1
 done <<'LIST'
 aarch64 /usr/aarch64-linux-gnu 183 /lib/ld-linux-aarch64.so.1

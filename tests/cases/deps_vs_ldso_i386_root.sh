@@ -26,5 +26,6 @@ root=$(sh "$source_dir/scripts/make-i386-root") || {
 i386_root_with_proc "$root" /usr/bin/python3 "$source_dir/tests/cases/lib/ldso_compare.py" --elfrun "$elfrun" \
   --root "$root" --class 1 --machine 3 --default-loader /lib/ld-linux.so.2 --min-files 50 \
   --loader-command "chroot {root} {interp} --list {file}" \
+  --trace-command "chroot {root} /usr/bin/env LD_TRACE_LOADED_OBJECTS=1 {interp} {file}" \
   --set "i386 root: /usr/bin=$root/usr/bin" --set "i386 root: /usr/sbin=$root/usr/sbin" \
   --set "i386 root: /usr/lib/i386-linux-gnu=$root/usr/lib/i386-linux-gnu"
