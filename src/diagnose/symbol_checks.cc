@@ -49,6 +49,7 @@ struct ObjectSymbols {
   std::shared_ptr<elf::ByteSource> bytes;  // the lookup reads it in place
   std::unique_ptr<elf::SymbolLookup> lookup;
   std::vector<VersionSlot> versions;
+  elf::RelocatedSymbols relocated;  // the symbols its relocations name: what the loader looks up
   const VersionSlot& slot(uint16_t index) const {
     static const VersionSlot none;
     return index < versions.size() ? versions[index] : none;
@@ -132,7 +133,10 @@ std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution
       auto opened = elf::ByteSource::open(program_host_path);
       if (opened) bytes = std::move(*opened);
     } else {
-      const loader::OpenedFile& opened = fs.open(object.path);
+      // The loader's object is named by PT_INTERP, which need not be the file that runs (--loader, a run fix's
+      // loader): its bytes are those of the loader the resolution used.
+      bool the_loader = object.found_by == loader::FoundBy::loader && !resolution.loader_path.empty();
+      const loader::OpenedFile& opened = fs.open(the_loader ? resolution.loader_path : object.path);
       if (opened.error == 0) bytes = opened.bytes;
     }
     if (!bytes) continue;
@@ -142,15 +146,15 @@ std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution
                          " cannot be read: " + lookup.error().message);
       continue;
     }
-    if (i == 0) {
-      auto copies = elf::read_copy_relocations(*bytes, *object.elf);
-      if (copies) {
-        copied = std::move(*copies);
-      } else {
-        problems.push_back("the relocations of " + program_host_path + " cannot be read: " + copies.error().message);
-      }
+    auto relocated = elf::read_relocated_symbols(*bytes, *object.elf);
+    if (!relocated) {
+      problems.push_back("the relocations of " + (i == 0 ? program_host_path : object.path) +
+                         " cannot be read: " + relocated.error().message);
+      continue;
     }
-    objects[i] = ObjectSymbols{object.elf.get(), bytes, std::move(*lookup), version_slots(*object.elf)};
+    if (i == 0) copied = relocated->copies;
+    objects[i] =
+        ObjectSymbols{object.elf.get(), bytes, std::move(*lookup), version_slots(*object.elf), std::move(*relocated)};
   }
   std::vector<size_t> scope = resolution.search_order;
   if (scope.empty()) {
@@ -196,29 +200,41 @@ std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution
     missing.object = i;
     missing.bind_now = own->elf->dynamic && own->elf->dynamic->bind_now();
     const std::string& file = i == 0 ? program_host_path : resolution.objects[i].path;
-    // Every undefined, non-weak dynamic symbol: the relocations reference no other (a weak one may stay undefined).
-    for (uint64_t index = 1; index < own->lookup->count(); ++index) {
+    // Every undefined, non-weak dynamic symbol a relocation names (elf_machine_rela's RESOLVE_MAP; a weak one may
+    // stay undefined: _dl_lookup_symbol_x reports only strong references).
+    auto check = [&](uint64_t index) {
       auto symbol = own->lookup->entry(index);
       if (!symbol) {
         problems.push_back("dynamic symbol " + std::to_string(index) + " of " + file +
                            ": its name is not a string of the string table");
-        break;
+        return false;
       }
-      if (symbol->defined() || symbol->name.empty() || symbol->binding != STB_GLOBAL) continue;
+      if (symbol->defined() || symbol->name.empty() || symbol->binding != STB_GLOBAL) return true;
       if (symbol->name.size() >= budget) {
         problems.push_back("the undefined symbols of " + file + " have names longer than " +
                            std::to_string(kReferenceNameBudget) + " bytes in all");
-        break;
+        return false;
       }
       budget -= symbol->name.size();
       Reference reference = reference_of(*own, *symbol);
       if (!defined_in_scope(reference)) missing.symbols.push_back(std::move(reference.symbol));
+      return true;
+    };
+    if (own->relocated.every_symbol) {
+      for (uint64_t index = 1; index < own->lookup->count() && check(index); ++index) {
+      }
+    } else {
+      for (uint32_t index : own->relocated.referenced) {
+        if (index >= own->lookup->count()) continue;
+        if (!check(index)) break;
+      }
     }
     // Copy relocations of the program: looked up everywhere but in the program (ELF_RTYPE_CLASS_COPY).
     if (i == 0) {
       for (uint32_t index : copied) {
         auto symbol = own->lookup->entry(index);
-        if (index == 0 || !symbol) continue;
+        // The program's own symbol is the reference: a weak one may find nothing.
+        if (index == 0 || !symbol || symbol->binding == STB_WEAK) continue;
         Reference reference = reference_of(*own, *symbol);
         reference.symbol.copy = true;
         if (!defined_in_scope(reference)) missing.symbols.push_back(std::move(reference.symbol));

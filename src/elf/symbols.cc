@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "elf/layout.h"
@@ -366,18 +367,24 @@ uint32_t copy_relocation_type(uint16_t machine) {
   }
 }
 
+// The relocation tables the loader processes (elf/dynamic-link.h _ELF_DYNAMIC_DO_RELOC: DT_REL or DT_RELA, then
+// DT_JMPREL, whose entries are of the DT_PLTREL kind), and the symbol each entry names.
 template <typename ELFT>
-Expected<std::vector<uint32_t>> copy_relocations(const ByteSource& source, const ElfObject& object) {
+Expected<RelocatedSymbols> relocated_symbols(const ByteSource& source, const ElfObject& object) {
   using Word = typename ELFT::Xword;
-  std::vector<uint32_t> symbols;
+  RelocatedSymbols out;
+  // MIPS resolves the global part of its GOT from the symbol table (DT_MIPS_GOTSYM on), with no relocation.
+  out.every_symbol = object.header.machine == EM_MIPS || object.header.machine == EM_MIPS_RS3_LE;
   uint32_t copy = copy_relocation_type(object.header.machine);
-  if (copy == 0) return symbols;
-  std::optional<uint64_t> rela, relasz, rel, relsz;
+  std::optional<uint64_t> rela, relasz, rel, relsz, jmprel, pltrelsz, pltrel;
   for (const DynamicEntry& entry : object.dynamic->entries) {
     if (entry.tag == DT_RELA) rela = entry.value;
     if (entry.tag == DT_RELASZ) relasz = entry.value;
     if (entry.tag == DT_REL) rel = entry.value;
     if (entry.tag == DT_RELSZ) relsz = entry.value;
+    if (entry.tag == DT_JMPREL) jmprel = entry.value;
+    if (entry.tag == DT_PLTRELSZ) pltrelsz = entry.value;
+    if (entry.tag == DT_PLTREL) pltrel = entry.value;
   }
   // r_offset, r_info (and r_addend): words of the class; r_info holds the symbol index above the type.
   auto scan = [&](const char* tag, uint64_t address, uint64_t size, uint64_t entry_size) -> Expected<void> {
@@ -398,7 +405,9 @@ Expected<std::vector<uint32_t>> copy_relocations(const ByteSource& source, const
       uint64_t info = *table->template read<Word>(offset + sizeof(Word));
       uint32_t type = ELFT::kIs64 ? static_cast<uint32_t>(info & 0xffffffff) : static_cast<uint32_t>(info & 0xff);
       uint32_t symbol = ELFT::kIs64 ? static_cast<uint32_t>(info >> 32) : static_cast<uint32_t>(info >> 8);
-      if (type == copy) symbols.push_back(symbol);
+      if (copy != 0 && type == copy) out.copies.push_back(symbol);
+      // R_*_NONE (0 on every machine) is skipped before any lookup (elf_machine_rela); symbol 0 is no lookup.
+      if (type != 0 && symbol != 0) out.referenced.push_back(symbol);
     }
     return {};
   };
@@ -408,17 +417,29 @@ Expected<std::vector<uint32_t>> copy_relocations(const ByteSource& source, const
   if (rel && relsz) {
     if (auto r = scan("DT_REL", *rel, *relsz, 2 * sizeof(Word)); !r) return r.error();
   }
-  return symbols;
+  if (jmprel && pltrelsz) {
+    uint64_t entry_size = pltrel && *pltrel == DT_REL ? 2 * sizeof(Word) : 3 * sizeof(Word);
+    if (auto r = scan("DT_JMPREL", *jmprel, *pltrelsz, entry_size); !r) return r.error();
+  }
+  std::sort(out.referenced.begin(), out.referenced.end());
+  out.referenced.erase(std::unique(out.referenced.begin(), out.referenced.end()), out.referenced.end());
+  return out;
 }
 
 }  // namespace
 
-Expected<std::vector<uint32_t>> read_copy_relocations(const ByteSource& source, const ElfObject& object) {
-  if (!object.dynamic) return std::vector<uint32_t>{};
+Expected<RelocatedSymbols> read_relocated_symbols(const ByteSource& source, const ElfObject& object) {
+  if (!object.dynamic) return RelocatedSymbols{};
   bool big = object.byte_order() == ByteOrder::big;
   if (object.is_64())
-    return big ? copy_relocations<Elf64BE>(source, object) : copy_relocations<Elf64LE>(source, object);
-  return big ? copy_relocations<Elf32BE>(source, object) : copy_relocations<Elf32LE>(source, object);
+    return big ? relocated_symbols<Elf64BE>(source, object) : relocated_symbols<Elf64LE>(source, object);
+  return big ? relocated_symbols<Elf32BE>(source, object) : relocated_symbols<Elf32LE>(source, object);
+}
+
+Expected<std::vector<uint32_t>> read_copy_relocations(const ByteSource& source, const ElfObject& object) {
+  auto relocated = read_relocated_symbols(source, object);
+  if (!relocated) return relocated.error();
+  return std::move(relocated->copies);
 }
 
 Expected<DynamicSymbolTable> read_dynamic_symbols(const ByteSource& source, const ElfObject& object) {

@@ -85,6 +85,16 @@ uint32_t sysv_hash(std::string_view name);
 // though the program's symbol table defines it. Empty for machines without a known copy relocation type.
 Expected<std::vector<uint32_t>> read_copy_relocations(const ByteSource& source, const ElfObject& object);
 
+// The symbols an object's relocations name (DT_RELA, DT_REL and DT_JMPREL; R_*_NONE aside): what the loader looks
+// up when it relocates everything (LD_BIND_NOW, ldd -r). An undefined symbol no relocation names is never looked
+// up: GCC 13's <iostream> references _ZSt21ios_base_library_initv only to record the GLIBCXX_3.4.32 dependency.
+struct RelocatedSymbols {
+  std::vector<uint32_t> referenced;  // symbol indices, sorted, each once
+  std::vector<uint32_t> copies;      // those of copy relocations (as read_copy_relocations)
+  bool every_symbol = false;         // MIPS: its GOT's global entries are resolved from the symbol table itself
+};
+Expected<RelocatedSymbols> read_relocated_symbols(const ByteSource& source, const ElfObject& object);
+
 // The name a version index has in an object: its DT_VERDEF entry (names[0]) or the DT_VERNEED version whose
 // vna_other is that index; nullopt for 0 and 1 and unknown indices. `file` receives the library of a needed version.
 std::optional<std::string> version_name(const ElfObject& object, uint16_t index, std::string* file = nullptr);
