@@ -113,14 +113,57 @@ std::string shown_name(const loader::Resolution& resolution, size_t index, const
   return object.path.empty() ? object.name : object.path;
 }
 
+// The symbols of each object of the scope, read once.
+std::vector<std::optional<ObjectSymbols>> read_scope(const std::vector<SymbolScopeObject>& objects,
+                                                     std::vector<std::string>& problems) {
+  std::vector<std::optional<ObjectSymbols>> read(objects.size());
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const SymbolScopeObject& object = objects[i];
+    if (!object.elf || !object.bytes) continue;
+    auto lookup = elf::open_symbol_lookup(*object.bytes, *object.elf);
+    if (!lookup) {
+      problems.push_back("the dynamic symbols of " + object.file + " cannot be read: " + lookup.error().message);
+      continue;
+    }
+    auto relocated = elf::read_relocated_symbols(*object.bytes, *object.elf);
+    if (!relocated) {
+      problems.push_back("the relocations of " + object.file + " cannot be read: " + relocated.error().message);
+      continue;
+    }
+    read[i] =
+        ObjectSymbols{object.elf, object.bytes, std::move(*lookup), version_slots(*object.elf), std::move(*relocated)};
+  }
+  return read;
+}
+
+// The first object of the scope that defines the reference (do_lookup_x's walk over the search list).
+std::optional<size_t> first_definer(const std::vector<std::optional<ObjectSymbols>>& objects,
+                                    const std::vector<size_t>& scope, const Reference& reference,
+                                    std::vector<uint32_t>& scratch) {
+  for (size_t definer : scope) {
+    if (reference.symbol.copy && definer == 0) continue;  // ELF_RTYPE_CLASS_COPY skips the executable
+    if (definer < objects.size() && objects[definer] && defines(*objects[definer], reference, scratch)) {
+      return definer;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<size_t> find_definer(const std::vector<SymbolScopeObject>& objects, const std::vector<size_t>& scope,
+                                   const std::string& name, const std::string& version,
+                                   std::vector<std::string>& problems) {
+  auto read = read_scope(objects, problems);
+  std::vector<uint32_t> scratch;
+  return first_definer(read, scope, Reference{{name, version, STT_FUNC, false}}, scratch);
+}
 
 std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution, const std::string& root,
                                                         const std::string& program_host_path,
                                                         std::vector<std::string>& problems) {
-  std::vector<std::optional<ObjectSymbols>> objects(resolution.objects.size());
+  std::vector<SymbolScopeObject> opened(resolution.objects.size());
   loader::RootedFs fs(root);
-  std::vector<uint32_t> copied;  // the program's copy-relocated symbols
   for (size_t i = 0; i < resolution.objects.size(); ++i) {
     const loader::LoadedObject& object = resolution.objects[i];
     if (!object.elf || object.found_by == loader::FoundBy::not_found || object.found_by == loader::FoundBy::vdso) {
@@ -130,36 +173,30 @@ std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution
     // O_NONBLOCK) as the resolver found them: a symlink in the root never leads to a host file.
     std::shared_ptr<elf::ByteSource> bytes;
     if (i == 0) {
-      auto opened = elf::ByteSource::open(program_host_path);
-      if (opened) bytes = std::move(*opened);
+      auto program = elf::ByteSource::open(program_host_path);
+      if (program) bytes = std::move(*program);
     } else {
       // The loader's object is named by PT_INTERP, which need not be the file that runs (--loader, a run fix's
       // loader): its bytes are those of the loader the resolution used.
       bool the_loader = object.found_by == loader::FoundBy::loader && !resolution.loader_path.empty();
-      const loader::OpenedFile& opened = fs.open(the_loader ? resolution.loader_path : object.path);
-      if (opened.error == 0) bytes = opened.bytes;
+      const loader::OpenedFile& file = fs.open(the_loader ? resolution.loader_path : object.path);
+      if (file.error == 0) bytes = file.bytes;
     }
-    if (!bytes) continue;
-    auto lookup = elf::open_symbol_lookup(*bytes, *object.elf);
-    if (!lookup) {
-      problems.push_back("the dynamic symbols of " + (i == 0 ? program_host_path : object.path) +
-                         " cannot be read: " + lookup.error().message);
-      continue;
-    }
-    auto relocated = elf::read_relocated_symbols(*bytes, *object.elf);
-    if (!relocated) {
-      problems.push_back("the relocations of " + (i == 0 ? program_host_path : object.path) +
-                         " cannot be read: " + relocated.error().message);
-      continue;
-    }
-    if (i == 0) copied = relocated->copies;
-    objects[i] =
-        ObjectSymbols{object.elf.get(), bytes, std::move(*lookup), version_slots(*object.elf), std::move(*relocated)};
+    opened[i] = SymbolScopeObject{object.elf.get(), std::move(bytes), i == 0 ? program_host_path : object.path};
   }
   std::vector<size_t> scope = resolution.search_order;
   if (scope.empty()) {
     for (size_t i = 0; i < resolution.objects.size(); ++i) scope.push_back(i);
   }
+  return find_undefined_in(opened, scope, problems);
+}
+
+std::vector<UndefinedReferences> find_undefined_in(const std::vector<SymbolScopeObject>& scope_objects,
+                                                   const std::vector<size_t>& scope,
+                                                   std::vector<std::string>& problems) {
+  std::vector<std::optional<ObjectSymbols>> objects = read_scope(scope_objects, problems);
+  std::vector<uint32_t> copied =
+      objects.empty() || !objects[0] ? std::vector<uint32_t>{} : objects[0]->relocated.copies;
   auto reference_of = [](const ObjectSymbols& own, const elf::SymbolEntry& symbol) {
     Reference reference{{std::string(symbol.name), "", symbol.type, false}};
     if (own.lookup->has_versym()) {
@@ -184,22 +221,19 @@ std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution
     key += reference.symbol.copy ? 'c' : '-';
     auto known = answers.find(key);
     if (known != answers.end()) return known->second;
-    bool found = std::any_of(scope.begin(), scope.end(), [&](size_t definer) {
-      if (reference.symbol.copy && definer == 0) return false;
-      return definer < objects.size() && objects[definer] && defines(*objects[definer], reference, scratch);
-    });
+    bool found = first_definer(objects, scope, reference, scratch).has_value();
     answers.emplace(std::move(key), found);
     return found;
   };
   std::vector<UndefinedReferences> found;
   uint64_t budget = kReferenceNameBudget;
-  for (size_t i = 0; i < resolution.objects.size(); ++i) {
+  for (size_t i = 0; i < objects.size(); ++i) {
     const ObjectSymbols* own = objects[i] ? &*objects[i] : nullptr;
     if (!own) continue;
     UndefinedReferences missing;
     missing.object = i;
     missing.bind_now = own->elf->dynamic && own->elf->dynamic->bind_now();
-    const std::string& file = i == 0 ? program_host_path : resolution.objects[i].path;
+    const std::string& file = scope_objects[i].file;
     // Every undefined, non-weak dynamic symbol a relocation names (elf_machine_rela's RESOLVE_MAP; a weak one may
     // stay undefined: _dl_lookup_symbol_x reports only strong references).
     auto check = [&](uint64_t index) {
