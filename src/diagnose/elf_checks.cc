@@ -387,12 +387,12 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
   // Symbols are looked up even with a library missing, as ldd -r does (the loader in trace mode relocates what it
   // loaded): what that library would define is then reported missing too.
   bool symbols_checked = walk.options().symbols;
-  bool symbols_missing = false;
+  bool symbols_missing = false;  // or not all readable
   if (symbols_checked) {
     size_t before = walk.findings.size();
     check_symbols(walk, target, *resolution);
-    for (size_t i = before; i < walk.findings.size(); ++i)
-      symbols_missing |= walk.findings[i].code == "symbol-undefined";
+    // check_symbols adds only symbol-undefined and symbols-unreadable findings: either one spoils "every symbol".
+    symbols_missing = walk.findings.size() > before;
   } else {
     walk.add("symbols-not-checked", Severity::info, target.shown,
              "undefined symbols were not checked (--fast): the program may still stop with \"symbol lookup "
