@@ -255,7 +255,8 @@ std::vector<UndefinedReferences> find_undefined_in(const std::vector<SymbolScope
       return true;
     };
     if (own->relocated.every_symbol) {
-      for (uint64_t index = 1; index < own->lookup->count() && check(index); ++index) {
+      for (uint64_t index = 1; index < own->lookup->count(); ++index) {
+        if (!check(index)) break;
       }
     } else {
       for (uint32_t index : own->relocated.referenced) {
