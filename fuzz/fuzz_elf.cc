@@ -95,6 +95,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     auto copies = elfrun::elf::read_copy_relocations(*source, *object);
     if (!copies) require(!copies.error().message.empty());
+    // The symbol check's reading: the symbols relocations name, and names looked up through the hash tables.
+    auto relocated = elfrun::elf::read_relocated_symbols(*source, *object);
+    if (!relocated) require(!relocated.error().message.empty());
+    auto lookup = elfrun::elf::open_symbol_lookup(*source, *object);
+    if (lookup) {
+      std::vector<uint32_t> found;
+      for (const char* name : {"main", "printf", ""}) (*lookup)->find(name, found);
+      for (uint32_t index : found) require((*lookup)->entry(index).has_value() || index < (*lookup)->count());
+      if (relocated) {
+        for (size_t k = 0; k < relocated->referenced.size() && k < 64; ++k) {
+          (void)(*lookup)->entry(relocated->referenced[k]);
+        }
+      }
+    } else {
+      require(!lookup.error().message.empty());
+    }
     auto loader = elfrun::loader::identify_loader(*source, *object);
     if (!loader) require(!loader.error().message.empty());
   } else {

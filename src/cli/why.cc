@@ -1,4 +1,4 @@
-// `elfrun why [--root DIR] [--json] [-v] [--symbols] PROGRAM [ARGS...]`: why PROGRAM won't run here, and what will
+// `elfrun why [--root DIR] [--json] [-v] [--fast] PROGRAM [ARGS...]`: why PROGRAM won't run here, and what will
 // run it. The library (diagnose/findings.h) walks execve and the loader without executing anything; this file prints
 // the answer: the verdict first, then the fix (commands that work when pasted), then the evidence (more with -v).
 // Exit status: 0 it would run as it is, 1 it would not, 2 usage error or a program that cannot be read or parsed.
@@ -27,7 +27,8 @@ struct WhyOptions {
   std::string root = "/";
   bool json = false;
   bool verbose = false;
-  bool symbols = false;
+  bool fast = false;     // --fast: undefined symbols are not looked up
+  bool symbols = false;  // --symbols: the default since the check became fast, still accepted
   std::optional<std::string> loader;
   std::vector<std::string> search;
 };
@@ -165,7 +166,7 @@ int run_why(const WhyOptions& options, const std::vector<std::string>& command) 
   prepare_stdout();
   diagnose::DiagnoseOptions diagnose_options;
   diagnose_options.root = options.root;
-  diagnose_options.symbols = options.symbols;
+  diagnose_options.symbols = !options.fast;
   diagnose_options.loader = options.loader;
   diagnose_options.args.assign(command.begin() + 1, command.end());
   auto config = loader::read_configuration();
@@ -199,8 +200,12 @@ Runner add_why_command(CLI::App& app) {
   command->add_option("--root", options->root, "Examine the program as if DIR were / (chroot semantics)");
   command->add_flag("--json", options->json, "Print the findings as JSON");
   command->add_flag("-v,--verbose", options->verbose, "Show every finding with all its evidence");
+  command->add_flag("--fast", options->fast,
+                    "Skip the undefined-symbol check (the versions and libraries are still checked); the verdict "
+                    "says symbols were not checked");
   command->add_flag("--symbols", options->symbols,
-                    "Also look for undefined symbols no loaded object defines (ldd -r, without running)");
+                    "Look for undefined symbols no loaded object defines (ldd -r, without running): the default; "
+                    "accepted for compatibility");
   command->add_option("--loader", options->loader,
                       "Judge the libraries as this loader (a path inside the root) would resolve them, instead of "
                       "the program's PT_INTERP");

@@ -389,7 +389,20 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
   }
   check_libraries(walk, target, *resolution);
   check_versions(walk, target, *resolution);
-  if (walk.options().symbols) check_symbols(walk, target, *resolution);
+  // Symbols are looked up even with a library missing, as ldd -r does (the loader in trace mode relocates what it
+  // loaded): what that library would define is then reported missing too.
+  bool symbols_checked = walk.options().symbols;
+  bool symbols_missing = false;  // or not all readable
+  if (symbols_checked) {
+    size_t before = walk.findings.size();
+    check_symbols(walk, target, *resolution);
+    // check_symbols adds only symbol-undefined and symbols-unreadable findings: either one spoils "every symbol".
+    symbols_missing = walk.findings.size() > before;
+  } else {
+    walk.add("symbols-not-checked", Severity::info, target.shown,
+             "undefined symbols were not checked (--fast): the program may still stop with \"symbol lookup "
+             "error\" or \"undefined symbol\"");
+  }
   check_kernel_and_cpu(walk, target, *resolution);
   size_t libraries = 0;  // what DT_NEEDED brought in (the loader itself too, when a library asks for it)
   for (size_t i = 1; i < resolution->objects.size(); ++i) {
@@ -405,7 +418,10 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
                       (identity.version.empty() ? "" : " " + identity.version) + ") is there and " +
                       (libraries == 0   ? "it needs no library"
                        : libraries == 1 ? "its library resolves"
-                                        : "its " + std::to_string(libraries) + " libraries resolve");
+                                        : "its " + std::to_string(libraries) + " libraries resolve") +
+                      (!walk.options().symbols               ? " (undefined symbols not checked: --fast)"
+                       : symbols_checked && !symbols_missing ? ", and every symbol they need is defined"
+                                                             : "");
   finish_with_fix(walk, target, object);
 }
 

@@ -53,7 +53,8 @@ struct Diagnosis {
 
 struct DiagnoseOptions {
   std::string root = "/";
-  bool symbols = false;  // also undefined symbols no loaded object defines (ldd -r, without running)
+  // Undefined symbols no loaded object defines (what ldd -r reports, without running). On unless why --fast.
+  bool symbols = true;
   std::vector<std::string> args;
   // The loader to resolve the libraries with (a path inside the root), instead of the program's PT_INTERP.
   std::optional<std::string> loader;

@@ -140,6 +140,20 @@ struct UndefinedReferences {
 std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution, const std::string& root,
                                                         const std::string& program_host_path,
                                                         std::vector<std::string>& problems);
+// The same over objects already opened: objects[i] with its headers, bytes and name in messages (objects[0] the
+// program, whose copy relocations skip it; an entry without elf or bytes is not loaded), `scope` the search list.
+struct SymbolScopeObject {
+  const elf::ElfObject* elf = nullptr;
+  std::shared_ptr<elf::ByteSource> bytes;
+  std::string file;
+};
+std::vector<UndefinedReferences> find_undefined_in(const std::vector<SymbolScopeObject>& objects,
+                                                   const std::vector<size_t>& scope,
+                                                   std::vector<std::string>& problems);
+// The first object of `scope` whose definition of NAME satisfies a reference to it (VERSION empty: unversioned).
+std::optional<size_t> find_definer(const std::vector<SymbolScopeObject>& objects, const std::vector<size_t>& scope,
+                                   const std::string& name, const std::string& version,
+                                   std::vector<std::string>& problems);
 void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution);
 
 // cpu_kernel_checks.cc: ABI notes against the running kernel, x86 ISA levels against the CPU.

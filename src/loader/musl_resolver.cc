@@ -90,8 +90,7 @@ class MuslModel {
         if (dep) res_.edges.push_back({object, *dep, needed});
       }
     }
-    res_.search_order.clear();
-    for (const Dso& dso : dsos_) res_.search_order.push_back(dso.object);
+    res_.search_order = chain_;
   }
 
  private:
@@ -147,6 +146,9 @@ class MuslModel {
   std::optional<size_t> load_library(const std::string& name, size_t needed_by, FoundBy how) {
     size_t kind = 0;
     if (is_reserved_libc_name(name, &kind) || name == ldso_name_) {
+      // ldso/dynlink.c load_library: the loader joins the chain of loaded objects (the global namespace, searched
+      // for symbols) at its tail the first time a libc name is asked for.
+      if (std::find(chain_.begin(), chain_.end(), size_t{1}) == chain_.end()) chain_.push_back(1);
       // The loader is libc: every libc name is the loader itself, and --list shows each kind once.
       if (reported_reserved_.insert(kind).second || name == ldso_name_) {
         LoadedObject line;
@@ -227,6 +229,7 @@ class MuslModel {
     dso.origin = slash == std::string::npos ? "." : path->substr(0, slash);
     dso.needed_by = needed_by;
     dsos_.push_back(std::move(dso));
+    chain_.push_back(dsos_.back().object);
     return dsos_.back().object;
   }
 
@@ -238,6 +241,7 @@ class MuslModel {
   std::string system_path_;
   std::string path_file_;
   std::vector<Dso> dsos_;
+  std::vector<size_t> chain_{0};  // the objects in musl's dso chain order: the program first (search_order)
   std::set<size_t> reported_reserved_;
 };
 
