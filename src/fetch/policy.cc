@@ -131,6 +131,44 @@ std::vector<std::string> packages_for_soname(std::string_view soname, std::strin
   return {name, name + "t64"};
 }
 
+namespace {
+
+// "2.38" -> {2, 38}; stops at the first character that is not a digit or a dot.
+std::vector<unsigned long> numbers_of(std::string_view text) {
+  std::vector<unsigned long> numbers;
+  unsigned long value = 0;
+  bool any = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + static_cast<unsigned long>(c - '0');
+      any = true;
+    } else if (c == '.' && any) {
+      numbers.push_back(value);
+      value = 0;
+      any = false;
+    } else {
+      break;
+    }
+  }
+  if (any) numbers.push_back(value);
+  return numbers;
+}
+
+}  // namespace
+
+bool glibc_package_covers(std::string_view package_version, std::string_view node) {
+  if (!starts_with(node, "GLIBC_") || node.size() < 7 || !std::isdigit(static_cast<unsigned char>(node[6]))) {
+    return true;
+  }
+  if (size_t colon = package_version.find(':'); colon != std::string_view::npos) {
+    package_version.remove_prefix(colon + 1);
+  }
+  auto have = numbers_of(package_version);
+  auto want = numbers_of(node.substr(6));
+  if (have.empty() || want.empty()) return true;
+  return !std::lexicographical_compare(have.begin(), have.end(), want.begin(), want.end());
+}
+
 const std::vector<std::string>& known_suites() {
   static const std::vector<std::string> kSuites = {"buster", "bullseye", "bookworm", "trixie", "forky", "sid"};
   return kSuites;

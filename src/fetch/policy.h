@@ -34,6 +34,11 @@ bool is_glibc_soname(std::string_view soname);
 // program's.
 std::string archive_architecture(std::string_view program_arch, std::string_view machine_arch);
 
+// Whether a glibc package of Debian version `package_version` ("2.36-9+deb12u14", "1:2.41-1") defines the version
+// node `node` ("GLIBC_2.38"): glibc's nodes are named after the release that added them. True for a node of another
+// kind (nothing known against it).
+bool glibc_package_covers(std::string_view package_version, std::string_view node);
+
 // Debian's suites in age order, oldest first.
 const std::vector<std::string>& known_suites();
 // The suites to try for a machine of suite `own` (os-release VERSION_CODENAME): `own` first, then every newer one.

@@ -121,6 +121,22 @@ struct Context {
   }
 };
 
+// The glibc version nodes the unmet needs ask for ("GLIBC_2.38").
+std::vector<std::string> glibc_nodes(const std::vector<Unmet>& unmet) {
+  std::vector<std::string> nodes;
+  for (const Unmet& need : unmet) {
+    if (!is_glibc_soname(need.soname) || need.what.rfind("version GLIBC_", 0) != 0) continue;
+    std::string node = need.what.substr(8, need.what.find(' ', 8) - 8);
+    nodes.push_back(node);
+  }
+  return nodes;
+}
+
+bool covers_all(const std::string& package_version, const std::vector<std::string>& nodes) {
+  return std::all_of(nodes.begin(), nodes.end(),
+                     [&](const std::string& node) { return glibc_package_covers(package_version, node); });
+}
+
 // The names of `packages` joined for a message: "libc6-amd64:i386, lib64stdc++6:i386".
 std::string package_list(const std::vector<std::string>& packages, const std::string& arch) {
   std::string text;
@@ -181,7 +197,10 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
       std::vector<Package> candidates;
       if (state) {
         for (const std::string& name : names) {
-          if (auto version = (*state)->candidate(name)) {
+          auto version = (*state)->candidate(name);
+          // A glibc older than a version node the program needs is not worth downloading.
+          bool glibc = name == context.packages_for(Unmet{"libc.so.6", ""}).front();
+          if (version && (!glibc || covers_all(*version, glibc_nodes(unmet)))) {
             candidates.push_back({name, *version, context.archive_arch, suite, {}, false});
           }
         }
@@ -274,6 +293,21 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
     }
   }
   suggestion.suites = suites_to_try(machine_suite());
+  // When only glibc is too old and run --fetch has read the suites' indexes before, the first suite whose glibc
+  // is new enough, from those indexes (no network).
+  std::vector<std::string> nodes = glibc_nodes(suggestion.unmet);
+  bool only_glibc_versions = !nodes.empty() && nodes.size() == suggestion.unmet.size();
+  auto mirror = only_glibc_versions ? machine_mirror() : Expected<std::string>(Error{""});
+  for (const std::string& suite : suggestion.suites) {
+    if (!mirror) break;
+    auto state = AptState::existing(Archive{*mirror, suite, archive_arch});
+    if (!state) break;
+    auto version = state->candidate(packages_for_soname("libc.so.6", *program_arch, archive_arch).front());
+    if (version && covers_all(*version, nodes)) {
+      suggestion.known_suite = suite + " (" + *version + ")";
+      break;
+    }
+  }
   return suggestion;
 }
 

@@ -119,3 +119,19 @@ TEST(FetchPolicy, StoreNames) {
 
 }  // namespace
 }  // namespace elfrun::fetch
+
+namespace elfrun::fetch {
+namespace {
+
+TEST(FetchPolicy, GlibcPackageCoversVersionNodes) {
+  EXPECT_FALSE(glibc_package_covers("2.36-9+deb12u14", "GLIBC_2.38"));
+  EXPECT_TRUE(glibc_package_covers("2.41-12+deb13u5", "GLIBC_2.38"));
+  EXPECT_TRUE(glibc_package_covers("2.41-12", "GLIBC_2.41"));
+  EXPECT_TRUE(glibc_package_covers("2.36-9", "GLIBC_2.2.5"));
+  EXPECT_FALSE(glibc_package_covers("1:2.36-9", "GLIBC_2.39"));
+  EXPECT_TRUE(glibc_package_covers("2.36-9", "GLIBC_PRIVATE"));  // nothing known against it
+  EXPECT_TRUE(glibc_package_covers("2.36-9", "GLIBCXX_3.4.32"));
+}
+
+}  // namespace
+}  // namespace elfrun::fetch
