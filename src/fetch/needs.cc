@@ -145,6 +145,47 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
       }
     }
   }
+  if (!unmet.empty()) return unmet;
+
+  // The program's unversioned references (dl-lookup.c: any definition in the global scope that is not hidden will
+  // do), at fault the first library it needs that has no symbol versions (one that has them would have versioned the
+  // reference). What a missing one costs is a "symbol lookup error" at the first call, after the program started.
+  const loader::LoadedObject& main = resolution->objects.front();
+  if (!main.elf || !main.elf->dynamic) return unmet;
+  auto source = elf::ByteSource::open(main.host_path.empty() ? program : main.host_path);
+  auto table = source ? elf::read_dynamic_symbols(**source, *main.elf) : Expected<elf::DynamicSymbolTable>(Error{""});
+  if (!table) return unmet;
+  std::set<std::string> wanted;
+  for (const elf::DynamicSymbol& symbol : table->symbols) {
+    if (!symbol.defined() && !symbol.name.empty() && symbol.binding != STB_WEAK && symbol.version_index <= 1) {
+      wanted.insert(symbol.name);
+    }
+  }
+  if (wanted.empty()) return unmet;
+  for (size_t i = 1; i < resolution->objects.size() && !wanted.empty(); ++i) {
+    const loader::LoadedObject& loaded = resolution->objects[i];
+    if (!loaded.elf) continue;
+    auto bytes = elf::ByteSource::open(loaded.host_path.empty() ? loaded.path : loaded.host_path);
+    if (!bytes) continue;
+    auto symbols = elf::read_dynamic_symbols(**bytes, *loaded.elf);
+    if (!symbols) continue;
+    for (const elf::DynamicSymbol& symbol : symbols->symbols) {
+      if (symbol.defined() && !symbol.version_hidden) wanted.erase(symbol.name);
+    }
+  }
+  if (wanted.empty()) return unmet;
+  std::string at_fault;
+  for (const std::string& needed : main.elf->dynamic->needed) {
+    const loader::LoadedObject* provider = provider_of(*resolution, needed);
+    if (provider && provider->elf->dynamic && provider->elf->dynamic->version_definitions.empty()) {
+      at_fault = soname_of(*provider);
+      break;
+    }
+  }
+  unmet.push_back({at_fault.empty() ? std::string("(unknown)") : at_fault,
+                   "symbol " + *wanted.begin() +
+                       (wanted.size() > 1 ? " and " + std::to_string(wanted.size() - 1) + " more" : "") +
+                       " (required by " + program + ") defined nowhere"});
   return unmet;
 }
 
