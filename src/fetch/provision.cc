@@ -20,8 +20,13 @@ namespace elfrun::fetch {
 
 namespace {
 
+// lib*.so, lib*.so.N..., ld*.so.N: what a loader opens (not libstdc++.so.6.0.33-gdb.py).
 bool is_shared_object_name(const std::string& name) {
-  return (name.rfind("lib", 0) == 0 || name.rfind("ld", 0) == 0) && name.find(".so") != std::string::npos;
+  if (name.rfind("lib", 0) != 0 && name.rfind("ld", 0) != 0) return false;
+  size_t so = name.find(".so");
+  if (so == std::string::npos) return false;
+  std::string rest = name.substr(so + 3);
+  return rest.empty() || (rest[0] == '.' && rest.find_first_not_of("0123456789.") == std::string::npos);
 }
 
 // The directories of an entry that hold shared objects (regular files or symlinks to them), in a stable order.
@@ -207,8 +212,9 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
       } else {
         for (const std::string& name : names) {
           auto entries = context.store.entries(name, context.archive_arch);
-          for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-            candidates.push_back({name, it->name.version, it->name.arch, {}, it->path, false});
+          // Oldest first, as the suites are tried (the entries come sorted by name).
+          for (const StoreEntry& entry : entries) {
+            candidates.push_back({name, entry.name.version, entry.name.arch, {}, entry.path, false});
           }
         }
         if (candidates.empty()) {
@@ -266,6 +272,7 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
       }
     }
     failures.push_back(suite + ": " + describe_unmet(unmet, 2));
+    context.say(suite + "'s packages do not satisfy it: " + describe_unmet(unmet, 2));
   }
   std::string text = request.program + ": no Debian suite's packages satisfy it";
   for (const std::string& failure : failures) text += "; " + failure;
