@@ -40,11 +40,6 @@ bool fits(const std::string& loader, const elf::ElfObject& program) {
          object->ident.elf_class == program.ident.elf_class;
 }
 
-// Defined symbols of one object by name and version name, read once.
-struct Definitions {
-  std::set<std::pair<std::string, std::string>> versioned;  // (name, version)
-};
-
 }  // namespace
 
 std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject& object,
@@ -99,93 +94,78 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
   }
   if (!unmet.empty()) return unmet;
 
-  // Symbols (dl-lookup.c check_match): a versioned reference needs a definition of that name under that version in
-  // the library the version belongs to. Unversioned and weak references are left to the other checks (why --symbols).
-  std::unordered_map<std::string, std::unique_ptr<Definitions>> tables;
-  auto definitions_of = [&](const loader::LoadedObject& provider) -> const Definitions* {
-    std::string path = provider.host_path.empty() ? provider.path : provider.host_path;
-    auto& slot = tables[path];
-    if (slot) return slot.get();
-    slot = std::make_unique<Definitions>();
-    auto source = elf::ByteSource::open(path);
-    if (!source) return slot.get();
-    auto table = elf::read_dynamic_symbols(**source, *provider.elf);
-    if (!table) return slot.get();
-    for (const elf::DynamicSymbol& symbol : table->symbols) {
-      if (!symbol.defined() || symbol.name.empty()) continue;
-      if (auto version = elf::version_name(*provider.elf, symbol.version_index)) {
-        slot->versioned.insert({symbol.name, *version});
-      }
-    }
-    return slot.get();
+  // Symbols (dl-lookup.c do_lookup_x/check_match), looked up in every loaded object, the loader included: a versioned
+  // reference needs a definition of that name under that version name (in whichever object: glibc 2.34 moved
+  // dlopen@GLIBC_2.2.5 from libdl.so.2 into libc.so.6), an unversioned one any definition that is not hidden. At
+  // fault for a versioned one, the library the version belongs to; for an unversioned one, the first library the
+  // referring object needs that has no symbol versions (one that has them would have versioned the reference). A
+  // missing symbol is a "symbol lookup error" at the first call, after the program started.
+  struct Reference {
+    std::string name, version, file;  // version and file empty for an unversioned reference
   };
-  for (const loader::LoadedObject& loaded : resolution->objects) {
-    if (!loaded.elf || !loaded.elf->dynamic || loaded.elf->dynamic->version_needs.empty()) continue;
-    std::string path = loaded.host_path.empty() ? loaded.path : loaded.host_path;
-    auto source = elf::ByteSource::open(path);
-    if (!source) continue;
-    auto table = elf::read_dynamic_symbols(**source, *loaded.elf);
-    if (!table || !table->has_versym) continue;
-    for (const elf::DynamicSymbol& symbol : table->symbols) {
-      if (symbol.defined() || symbol.name.empty() || symbol.binding == STB_WEAK || symbol.version_index <= 1) {
-        continue;
-      }
-      std::string file;
-      auto version = elf::version_name(*loaded.elf, symbol.version_index, &file);
-      if (!version || file.empty()) continue;
-      const loader::LoadedObject* provider = provider_of(*resolution, file);
-      if (provider == nullptr || !provider->elf->dynamic || provider->elf->dynamic->version_definitions.empty()) {
-        continue;
-      }
-      const Definitions* definitions = definitions_of(*provider);
-      if (definitions->versioned.count({symbol.name, *version}) == 0 &&
-          reported.insert({soname_of(*provider), symbol.name + "@" + *version}).second) {
-        unmet.push_back(
-            {soname_of(*provider), "symbol " + symbol.name + "@" + *version + " (required by " + path + ")"});
-      }
-    }
-  }
-  if (!unmet.empty()) return unmet;
-
-  // The program's unversioned references (dl-lookup.c: any definition in the global scope that is not hidden will
-  // do), at fault the first library it needs that has no symbol versions (one that has them would have versioned the
-  // reference). What a missing one costs is a "symbol lookup error" at the first call, after the program started.
-  const loader::LoadedObject& main = resolution->objects.front();
-  if (!main.elf || !main.elf->dynamic) return unmet;
-  auto source = elf::ByteSource::open(main.host_path.empty() ? program : main.host_path);
-  auto table = source ? elf::read_dynamic_symbols(**source, *main.elf) : Expected<elf::DynamicSymbolTable>(Error{""});
-  if (!table) return unmet;
-  std::set<std::string> wanted;
-  for (const elf::DynamicSymbol& symbol : table->symbols) {
-    if (!symbol.defined() && !symbol.name.empty() && symbol.binding != STB_WEAK && symbol.version_index <= 1) {
-      wanted.insert(symbol.name);
-    }
-  }
-  if (wanted.empty()) return unmet;
-  for (size_t i = 1; i < resolution->objects.size() && !wanted.empty(); ++i) {
+  std::set<std::string> defined_any;
+  std::set<std::pair<std::string, std::string>> defined_versioned;
+  std::vector<std::pair<size_t, std::vector<Reference>>> references;  // object index, its references
+  for (size_t i = 0; i < resolution->objects.size(); ++i) {
     const loader::LoadedObject& loaded = resolution->objects[i];
-    if (!loaded.elf) continue;
-    auto bytes = elf::ByteSource::open(loaded.host_path.empty() ? loaded.path : loaded.host_path);
+    if (!loaded.elf || !loaded.elf->dynamic) continue;
+    std::string path = loaded.host_path.empty() ? (i == 0 ? program : loaded.path) : loaded.host_path;
+    auto bytes = elf::ByteSource::open(path);
     if (!bytes) continue;
     auto symbols = elf::read_dynamic_symbols(**bytes, *loaded.elf);
     if (!symbols) continue;
+    std::vector<Reference> wanted;
     for (const elf::DynamicSymbol& symbol : symbols->symbols) {
-      if (symbol.defined() && !symbol.version_hidden) wanted.erase(symbol.name);
+      if (symbol.name.empty()) continue;
+      std::string file;
+      auto version = symbols->has_versym ? elf::version_name(*loaded.elf, symbol.version_index, &file)
+                                         : std::optional<std::string>();
+      if (symbol.defined()) {
+        if (!symbol.version_hidden) defined_any.insert(symbol.name);
+        if (version) defined_versioned.insert({symbol.name, *version});
+      } else if (symbol.binding != STB_WEAK && loaded.found_by != loader::FoundBy::loader) {
+        wanted.push_back({symbol.name, version ? *version : std::string(), version ? file : std::string()});
+      }
     }
+    if (!wanted.empty()) references.emplace_back(i, std::move(wanted));
   }
-  if (wanted.empty()) return unmet;
-  std::string at_fault;
-  for (const std::string& needed : main.elf->dynamic->needed) {
-    const loader::LoadedObject* provider = provider_of(*resolution, needed);
-    if (provider && provider->elf->dynamic && provider->elf->dynamic->version_definitions.empty()) {
-      at_fault = soname_of(*provider);
-      break;
+  for (const auto& [index, wanted] : references) {
+    const loader::LoadedObject& referrer = resolution->objects[index];
+    std::string path = index == 0 ? program : (referrer.host_path.empty() ? referrer.path : referrer.host_path);
+    std::vector<std::string> unversioned_missing;
+    for (const Reference& reference : wanted) {
+      if (reference.version.empty()) {
+        if (defined_any.count(reference.name) == 0) unversioned_missing.push_back(reference.name);
+        continue;
+      }
+      if (defined_versioned.count({reference.name, reference.version}) != 0) continue;
+      const loader::LoadedObject* provider = provider_of(*resolution, reference.file);
+      // A library without symbol versions satisfies versioned references by name (dl-lookup.c: no version
+      // information, the first definition is taken).
+      if (provider == nullptr || !provider->elf->dynamic || provider->elf->dynamic->version_definitions.empty()) {
+        continue;
+      }
+      if (reported.insert({soname_of(*provider), reference.name + "@" + reference.version}).second) {
+        unmet.push_back({soname_of(*provider),
+                         "symbol " + reference.name + "@" + reference.version + " (required by " + path + ")"});
+      }
     }
+    if (unversioned_missing.empty()) continue;
+    std::string at_fault;
+    for (const std::string& needed : referrer.elf->dynamic->needed) {
+      const loader::LoadedObject* provider = provider_of(*resolution, needed);
+      if (provider && provider->elf->dynamic && provider->elf->dynamic->version_definitions.empty()) {
+        at_fault = soname_of(*provider);
+        break;
+      }
+    }
+    unmet.push_back(
+        {at_fault.empty() ? std::string("(unknown)") : at_fault,
+         "symbol " + unversioned_missing.front() +
+             (unversioned_missing.size() > 1 ? " and " + std::to_string(unversioned_missing.size() - 1) + " more"
+                                             : "") +
+             " (required by " + path + ") defined nowhere"});
   }
-  unmet.push_back({at_fault.empty() ? std::string("(unknown)") : at_fault,
-                   "symbol " + *wanted.begin() +
-                       (wanted.size() > 1 ? " and " + std::to_string(wanted.size() - 1) + " more" : "") +
-                       " (required by " + program + ") defined nowhere"});
   return unmet;
 }
 
