@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <set>
@@ -151,20 +152,34 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
       }
     }
     if (unversioned_missing.empty()) continue;
-    std::string at_fault;
+    // At fault: a library the referrer needs that has no symbol versions (one that has them would have versioned
+    // the reference); the one whose name starts the symbol's (libssh2.so.1 for libssh2_session_callback_set2) when
+    // there is one, else each of them in turn.
+    std::vector<std::string> at_fault;
+    std::string first = unversioned_missing.front();
+    auto lower = [](std::string text) {
+      for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return text;
+    };
     for (const std::string& needed : referrer.elf->dynamic->needed) {
       const loader::LoadedObject* provider = provider_of(*resolution, needed);
-      if (provider && provider->elf->dynamic && provider->elf->dynamic->version_definitions.empty()) {
-        at_fault = soname_of(*provider);
+      if (!provider || !provider->elf->dynamic || !provider->elf->dynamic->version_definitions.empty()) continue;
+      std::string soname = soname_of(*provider);
+      std::string stem = lower(soname.substr(0, soname.find(".so")));
+      std::string bare = stem.rfind("lib", 0) == 0 ? stem.substr(3) : stem;
+      std::string symbol = lower(first);
+      if (!bare.empty() && (symbol.rfind(stem, 0) == 0 || symbol.rfind(bare, 0) == 0)) {
+        at_fault = {soname};
         break;
       }
+      at_fault.push_back(soname);
     }
-    unmet.push_back(
-        {at_fault.empty() ? std::string("(unknown)") : at_fault,
-         "symbol " + unversioned_missing.front() +
-             (unversioned_missing.size() > 1 ? " and " + std::to_string(unversioned_missing.size() - 1) + " more"
-                                             : "") +
-             " (required by " + path + ") defined nowhere"});
+    if (at_fault.empty()) at_fault.push_back("(unknown)");
+    std::string what =
+        "symbol " + first +
+        (unversioned_missing.size() > 1 ? " and " + std::to_string(unversioned_missing.size() - 1) + " more" : "") +
+        " (required by " + path + ") defined nowhere";
+    for (const std::string& soname : at_fault) unmet.push_back({soname, what});
   }
   return unmet;
 }
