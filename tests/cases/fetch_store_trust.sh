@@ -2,7 +2,7 @@
 # The store of run --fetch under the trust rule (SPEC.md, util/trust.h; issue 16): a store directory another user
 # owns, or that others can write, is ignored with one warning naming it — `store --list` shows nothing of it, `store
 # --gc` removes nothing from it, and `run --fetch` of a program that needs a package refuses with 127 instead of
-# using or writing into it. `store` without --list or --gc is a usage error (2). No network is used: the store is
+# using or writing into it; `fetch = true` in the configuration does what --fetch does. `store` without --list or --gc is a usage error (2). No network is used: the store is
 # refused before apt would run.
 set -u
 . "$(dirname "$0")/lib/case.sh"
@@ -54,6 +54,22 @@ echo "run --fetch with another user's store -> $status: $said"
 [ "$status" -eq 127 ] || case_fail "run --fetch with another user's store exited $status, expected 127"
 case_expect "$said" "ignoring store $store" "run --fetch with another user's store"
 [ "$(ls "$store")" = libc6_2.99-1_amd64 ] || case_fail "run --fetch wrote into another user's store: $(ls "$store")"
+
+# `fetch = true` in the configuration is --fetch (and without it, or without --fetch, nothing is fetched).
+said=$(as_user "$elfrun" run "$work/needs-absent" 2>&1)
+case $said in *"ignoring store"*) case_fail "run without --fetch looked at the store: $said" ;; esac
+mkdir -p "$home/.config/elfrun" && echo 'fetch = true' >"$home/.config/elfrun/config.toml" || exit 1
+said=$(as_user "$elfrun" run "$work/needs-absent" 2>&1)
+status=$?
+echo "run with fetch = true -> $status: $said"
+[ "$status" -eq 127 ] || case_fail "run with fetch = true exited $status, expected 127"
+case_expect "$said" "ignoring store $store" "run with fetch = true in the configuration"
+echo 'fetch = "yes"' >"$home/.config/elfrun/config.toml"
+said=$(as_user "$elfrun" run "$work/needs-absent" 2>&1)
+status=$?
+[ "$status" -eq 2 ] || case_fail "fetch = \"yes\" in the configuration: exit $status, expected 2"
+case_expect "$said" "fetch must be true or false" "fetch = \"yes\""
+rm -rf "$home/.config"
 
 # 3. Ours again but writable by others: ignored too.
 chown -R root "$home/.local/share/elfrun" && chmod 777 "$store" || exit 1
