@@ -29,8 +29,17 @@ as_user() {
 # kill_when WHAT: starts run --fetch in a session of its own and SIGKILLs the whole session when WHAT is seen:
 # "download" (a partial .deb in apt's private state) or "unpack" (a temporary directory in the store).
 kill_when() {
-  as_user setsid "$elfrun" run --fetch "$work/ls" --version >"$work/out" 2>"$work/err" &
-  pid=$!
+  rm -f "$work/pid"
+  # setsid: a session (and process group) of its own, whose id the shell writes down before it becomes elfrun.
+  as_user setsid sh -c 'echo $$ >"$1/pid"; shift; exec "$@"' sh "$work" "$elfrun" run --fetch "$work/ls" --version \
+    >"$work/out" 2>"$work/err" &
+  waited=0
+  while [ ! -s "$work/pid" ] && [ $waited -lt 500 ]; do
+    sleep 0.01
+    waited=$((waited + 1))
+  done
+  pid=$(cat "$work/pid")
+  [ -n "$pid" ] || { echo "FAIL: elfrun did not start"; return 1; }
   waited=0
   seen=
   while [ $waited -lt 3000 ] && kill -0 $pid 2>/dev/null; do
@@ -43,8 +52,8 @@ kill_when() {
     sleep 0.01
     waited=$((waited + 1))
   done
-  kill -KILL -- -$pid 2>/dev/null
-  wait $pid 2>/dev/null
+  kill -KILL -"$pid" 2>/dev/null  # dash: no "--"; a negative pid is the process group
+  wait
   [ -n "$seen" ] || echo "(the $1 was not caught in time: the kill came $([ $waited -ge 3000 ] && echo late || echo after the end))"
   [ -n "$seen" ]
 }
