@@ -46,17 +46,21 @@ std::vector<std::string> library_dirs_of(const std::string& entry) {
   return {dirs.begin(), dirs.end()};
 }
 
-// The loader named `name` (PT_INTERP's last component) in an entry: a regular file, not a symlink (one in a package
-// may be absolute, meant for the package's installed place).
+// The loader named `name` (PT_INTERP's last component) in an entry: a regular file, or a symlink that resolves to
+// one inside the entry (libc6-amd64 has lib64/ld-linux-x86-64.so.2 -> ld.so); one that leads out of it (trixie's
+// lib64/ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/..., meant for the package's installed place) is not it.
 std::optional<std::string> loader_in(const std::string& entry, const std::string& name) {
   std::error_code error;
+  std::string root = std::filesystem::canonical(entry, error).string();
+  if (error) return std::nullopt;
   std::vector<std::string> found;
   for (auto it = std::filesystem::recursive_directory_iterator(entry, error);
        !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    if (it->path().filename() != name) continue;
     std::error_code ignored;
-    if (it->path().filename() == name && it->is_regular_file(ignored) && !it->is_symlink(ignored)) {
-      found.push_back(it->path().string());
-    }
+    std::filesystem::path real = std::filesystem::canonical(it->path(), ignored);
+    if (ignored || real.string().compare(0, root.size() + 1, root + "/") != 0) continue;
+    if (std::filesystem::is_regular_file(real, ignored)) found.push_back(real.string());
   }
   std::sort(found.begin(), found.end());
   if (found.empty()) return std::nullopt;
@@ -177,8 +181,10 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
   context.store.remove_leftovers();
 
   std::vector<std::string> failures;
+  bool apt_worked = false;  // some suite's indexes could be read
   for (const std::string& suite : suites_to_try(machine_suite())) {
     Configuration configuration = host;
+    std::string apt_failure;
     std::vector<Package> taken;
     std::set<std::string> tried;
     for (int round = 0; round < 24; ++round) {
@@ -199,6 +205,7 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
       // The suite's candidates, from its indexes; without apt (no cache directory, apt missing, offline with no
       // indexes yet) the store's entries of those packages, each taken only when it verifiably helps.
       auto state = context.state_of(suite);
+      apt_worked = apt_worked || static_cast<bool>(state);
       std::vector<Package> candidates;
       if (state) {
         for (const std::string& name : names) {
@@ -218,8 +225,13 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
           }
         }
         if (candidates.empty()) {
-          return Error{"cannot fetch " + package_list(names, context.archive_arch) + " for " + request.program + " (" +
-                       describe_unmet(unmet, 2) + "): " + state.error().message};
+          std::string message = "cannot fetch " + package_list(names, context.archive_arch) + " for " +
+                                request.program + " (" + describe_unmet(unmet, 2) + "): " + state.error().message;
+          // Offline, or apt unusable: the first suite says so. A later suite that cannot be read (an expired
+          // Release file) is one more that does not satisfy it.
+          if (!apt_worked) return Error{message};
+          apt_failure = state.error().message;
+          break;
         }
       }
       for (Package& package : candidates) {
@@ -267,9 +279,17 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
       }
       if (!state && (taken.empty() || taken.back().name.empty() ||
                      std::find(names.begin(), names.end(), taken.back().name) == names.end())) {
-        return Error{"cannot fetch " + package_list(names, context.archive_arch) + " for " + request.program + " (" +
-                     describe_unmet(unmet, 2) + "): " + state.error().message};
+        std::string message = "cannot fetch " + package_list(names, context.archive_arch) + " for " + request.program +
+                              " (" + describe_unmet(unmet, 2) + "): " + state.error().message;
+        if (!apt_worked) return Error{message};
+        apt_failure = state.error().message;
+        break;
       }
+    }
+    if (!apt_failure.empty()) {
+      failures.push_back(suite + ": " + apt_failure);
+      context.say(suite + ": " + apt_failure);
+      continue;
     }
     failures.push_back(suite + ": " + describe_unmet(unmet, 2));
     context.say(suite + "'s packages do not satisfy it: " + describe_unmet(unmet, 2));
