@@ -33,6 +33,10 @@ std::string soname_of(const loader::LoadedObject& object) {
   return object.soname ? *object.soname : std::string(util::base_name(object.name));
 }
 
+std::string file_of(const loader::LoadedObject& object) {
+  return object.host_path.empty() ? object.path : object.host_path;
+}
+
 bool fits(const std::string& loader, const elf::ElfObject& program) {
   auto source = elf::ByteSource::open(loader);
   if (!source) return false;
@@ -86,9 +90,10 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
           return !d.names.empty() && d.names[0] == version.name;
         });
         if (!defined && reported.insert({soname_of(*provider), version.name}).second) {
-          unmet.push_back({soname_of(*provider), "version " + version.name + " (required by " +
-                                                     (loaded.host_path.empty() ? loaded.path : loaded.host_path) +
-                                                     ")"});
+          unmet.push_back({soname_of(*provider),
+                           "version " + version.name + " (required by " +
+                               (loaded.host_path.empty() ? loaded.path : loaded.host_path) + ")",
+                           file_of(*provider)});
         }
       }
     }
@@ -148,14 +153,15 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
       }
       if (reported.insert({soname_of(*provider), reference.name + "@" + reference.version}).second) {
         unmet.push_back({soname_of(*provider),
-                         "symbol " + reference.name + "@" + reference.version + " (required by " + path + ")"});
+                         "symbol " + reference.name + "@" + reference.version + " (required by " + path + ")",
+                         file_of(*provider)});
       }
     }
     if (unversioned_missing.empty()) continue;
     // At fault: a library the referrer needs that has no symbol versions (one that has them would have versioned
     // the reference); the one whose name starts the symbol's (libssh2.so.1 for libssh2_session_callback_set2) when
     // there is one, else each of them in turn.
-    std::vector<std::string> at_fault;
+    std::vector<std::pair<std::string, std::string>> at_fault;  // soname, file
     std::string first = unversioned_missing.front();
     auto lower = [](std::string text) {
       for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -169,17 +175,17 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
       std::string bare = stem.rfind("lib", 0) == 0 ? stem.substr(3) : stem;
       std::string symbol = lower(first);
       if (!bare.empty() && (symbol.rfind(stem, 0) == 0 || symbol.rfind(bare, 0) == 0)) {
-        at_fault = {soname};
+        at_fault = {{soname, file_of(*provider)}};
         break;
       }
-      at_fault.push_back(soname);
+      at_fault.emplace_back(soname, file_of(*provider));
     }
-    if (at_fault.empty()) at_fault.push_back("(unknown)");
+    if (at_fault.empty()) at_fault.emplace_back("(unknown)", "");
     std::string what =
         "symbol " + first +
         (unversioned_missing.size() > 1 ? " and " + std::to_string(unversioned_missing.size() - 1) + " more" : "") +
         " (required by " + path + ") defined nowhere";
-    for (const std::string& soname : at_fault) unmet.push_back({soname, what});
+    for (const auto& [soname, file] : at_fault) unmet.push_back({soname, what, file});
   }
   return unmet;
 }

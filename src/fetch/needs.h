@@ -16,6 +16,7 @@ namespace elfrun::fetch {
 struct Unmet {
   std::string soname;  // the library at fault (the loader's PT_INTERP name for the loader)
   std::string what;    // "missing", "version GLIBC_2.38 (required by /usr/bin/curl)", "symbol f@V (...)"
+  std::string path;    // the file of the library at fault, when one was loaded
 };
 
 struct Configuration {

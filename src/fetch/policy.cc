@@ -98,6 +98,18 @@ bool is_glibc_soname(std::string_view soname) {
   return std::find(kGlibcSonames.begin(), kGlibcSonames.end(), soname) != kGlibcSonames.end();
 }
 
+bool is_runtime_soname(std::string_view soname) {
+  if (is_glibc_soname(soname)) return true;
+  return std::any_of(kSpecial.begin(), kSpecial.end(), [&](const SpecialName& s) { return soname == s.soname; });
+}
+
+bool in_system_library_directory(std::string_view path) {
+  for (std::string_view dir : {"/lib/", "/lib32/", "/lib64/", "/usr/lib/", "/usr/lib32/", "/usr/lib64/"}) {
+    if (starts_with(path, dir) && path.find("/../") == std::string_view::npos) return true;
+  }
+  return false;
+}
+
 std::string archive_architecture(std::string_view program_arch, std::string_view machine_arch) {
   if ((program_arch == "amd64" && machine_arch == "i386") || (program_arch == "i386" && machine_arch == "amd64")) {
     return std::string(machine_arch);

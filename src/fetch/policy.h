@@ -29,6 +29,14 @@ std::vector<std::string> packages_for_soname(std::string_view soname, std::strin
 // loader, from one package, or not at all.
 bool is_glibc_soname(std::string_view soname);
 
+// Whether `soname` is part of the distribution's C and C++ runtime (glibc, GCC's runtime libraries, zlib): the
+// packages the policy names for it exist in every suite.
+bool is_runtime_soname(std::string_view soname);
+
+// Whether `path` is in one of the distribution's library directories (/lib, /usr/lib and their 32/64 and multiarch
+// subdirectories): a library there came from one of its packages.
+bool in_system_library_directory(std::string_view path);
+
 // The archive architecture to fetch a program of `program_arch` from on a machine of `machine_arch`: the machine's
 // own when Debian ships the other class as multilib packages there (amd64 on i386, i386 on amd64), else the
 // program's.

@@ -310,6 +310,13 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
   if (!program_arch) return suggestion;
   std::string archive_arch = archive_architecture(*program_arch, machine_architecture());
   std::string interp(util::base_name(*object.interpreter));
+  // Only what the distribution ships: its runtime, or a library of its own directories that is too old. A library
+  // of the program's own (found through its RUNPATH, or missing and named by nobody) is not the archive's to give.
+  for (const Unmet& need : suggestion.unmet) {
+    if (need.soname != interp && !is_runtime_soname(need.soname) && !in_system_library_directory(need.path)) {
+      return suggestion;  // packages still empty
+    }
+  }
   for (const Unmet& need : suggestion.unmet) {
     std::string soname = need.soname == interp ? "libc.so.6" : need.soname;
     auto names = packages_for_soname(soname, *program_arch, archive_arch);

@@ -135,3 +135,20 @@ TEST(FetchPolicy, GlibcPackageCoversVersionNodes) {
 
 }  // namespace
 }  // namespace elfrun::fetch
+
+namespace elfrun::fetch {
+namespace {
+
+TEST(FetchPolicy, RuntimeAndSystemDirectories) {
+  EXPECT_TRUE(is_runtime_soname("libc.so.6"));
+  EXPECT_TRUE(is_runtime_soname("libstdc++.so.6"));
+  EXPECT_FALSE(is_runtime_soname("libcurl.so.4"));
+  EXPECT_TRUE(in_system_library_directory("/lib/x86_64-linux-gnu/libcurl.so.4"));
+  EXPECT_TRUE(in_system_library_directory("/usr/lib64/libfoo.so.1"));
+  EXPECT_FALSE(in_system_library_directory("/opt/foo/lib/libfoo.so.1"));
+  EXPECT_FALSE(in_system_library_directory("/usr/lib/../../tmp/libfoo.so.1"));
+  EXPECT_FALSE(in_system_library_directory(""));
+}
+
+}  // namespace
+}  // namespace elfrun::fetch
