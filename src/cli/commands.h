@@ -19,6 +19,7 @@ Runner add_loaders_command(CLI::App& app);
 Runner add_why_command(CLI::App& app);
 Runner add_bundle_command(CLI::App& app);
 Runner add_fix_command(CLI::App& app);
+Runner add_store_command(CLI::App& app);
 // Splits `elfrun bundle ... -- ARGS...`: returns how many leading arguments CLI11 should parse; ARGS are kept for
 // the --trace run.
 int split_bundle_arguments(int argc, char** argv);

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add(elfrun::cli::add_why_command);
   add(elfrun::cli::add_bundle_command);
   add(elfrun::cli::add_fix_command);
+  add(elfrun::cli::add_store_command);
   add(elfrun::cli::add_completion_command);  // hidden; last, so that it sees every command above
 
   try {

@@ -31,6 +31,7 @@ struct RunOptions {
   bool print = false;
   bool verbose = false;
   bool allow_setuid = false;
+  bool fetch = false;
   std::vector<std::string> command;  // PROGRAM ARGS...
 };
 
@@ -63,7 +64,14 @@ std::string remember_plan(const run::PlanCache& cache, const run::RunPlan& plan,
   cached.exec_path = plan.exec_path;
   cached.argv.assign(plan.argv.begin(), plan.argv.end() - static_cast<std::ptrdiff_t>(args.size()));
   cached.observations = log.observations();
-  if (!cache.store(*key, cached)) {
+  bool stored = cache.store(*key, cached);
+  // Files unpacked into the store a moment ago have not settled (util::settled): after a fetch, which took seconds
+  // anyway, wait until they have, so that the next run is served from the cache at once.
+  if (!stored && plan.fetched) {
+    ::sleep(2);
+    stored = cache.store(*key, cached);
+  }
+  if (!stored) {
     return "plan cache: not cached (a file it depends on changed in the last two seconds, or " + cache.directory() +
            " cannot be written)";
   }
@@ -106,6 +114,10 @@ int run_run(const RunOptions& options) {
   request.discovery = std::move(*config);
   request.discovery.search_dirs = options.search;
   request.discovery.cache = std::make_shared<loader::IdentityCache>(loader::IdentityCache::for_user());
+  request.fetch = options.fetch || request.discovery.fetch;
+  request.fetch_progress = [](const std::string& line) {
+    std::fprintf(stderr, "elfrun: %s\n", printable(line).c_str());
+  };
   run::RunPlan plan = run::plan_run(request);
   recording.reset();
   if (plan_cache.enabled()) {
@@ -167,6 +179,9 @@ Runner add_run_command(CLI::App& app) {
   command->add_option("--search", options->search, "Also look for loaders under DIR");
   command->add_flag("--print", options->print, "Print the command, shell-quoted, instead of running it");
   command->add_flag("-v,--verbose", options->verbose, "Say which loaders were considered and why this one");
+  command->add_flag("--fetch", options->fetch,
+                    "When the machine lacks the loader or libraries it needs, or has them too old: fetch the "
+                    "packages that have them from the distribution's archive into the store (elfrun store)");
   command->add_flag("--allow-setuid", options->allow_setuid, "Run a setuid/setgid program without its privileges");
   command->footer("Usage: elfrun run [OPTIONS] [--] PROGRAM [ARGS...]\nEverything from PROGRAM on is passed to it.");
   return [options]() {

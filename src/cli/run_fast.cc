@@ -56,7 +56,7 @@ RunCommandLine find_run_command_line(int argc, char** argv) {
     words.emplace_back(arg);
     if (with_value) {
       if (++i < argc) words.emplace_back(argv[i]);  // its value
-    } else if (std::strcmp(arg, "--allow-setuid") != 0) {
+    } else if (std::strcmp(arg, "--allow-setuid") != 0 && std::strcmp(arg, "--fetch") != 0) {
       cacheable = false;
     }
   }

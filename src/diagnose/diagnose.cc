@@ -2,6 +2,7 @@
 // what it found: the blocking findings first, in the order they were met, then warnings, then facts.
 #include <algorithm>
 
+#include "diagnose/fetch_remedy.h"
 #include "diagnose/findings.h"
 #include "diagnose/walk.h"
 
@@ -27,6 +28,7 @@ Diagnosis diagnose(const std::string& program, const DiagnoseOptions& options) {
     diagnosis.run_library_dirs = walk.run_fix->library_dirs;
     diagnosis.run_qemu = walk.run_fix->qemu;
   }
+  add_fetch_remedy(program, options, diagnosis);
   if (blocking) {
     diagnosis.summary = blocking->verdict;
   } else if (walk.input_error) {

@@ -31,6 +31,11 @@ Expected<void> read_config_file(const std::string& path, DiscoveryOptions& optio
     return Error{path + ":" + std::to_string(error.source().begin.line) + ": " + std::string(error.description())};
   }
   const toml::table& table = result.table();
+  if (const toml::node* fetch = table.get("fetch")) {
+    auto value = fetch->value<bool>();
+    if (!value) return Error{path + ": fetch must be true or false"};
+    options.fetch = *value;
+  }
   if (const toml::array* loaders = table["loader"].as_array()) {
     for (size_t i = 0; i < loaders->size(); ++i) {
       const toml::table* entry = (*loaders)[i].as_table();

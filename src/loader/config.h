@@ -5,6 +5,8 @@
 //   path = "/opt/musl/lib/ld-musl-x86_64.so.1"
 //   library_path = ["/opt/musl/lib"]
 //
+//   fetch = true   # run fetches what the machine lacks, as `run --fetch` (a top-level key)
+//
 //   [[root]]
 //   path = "/srv/aarch64-root"
 #pragma once

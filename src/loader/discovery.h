@@ -59,6 +59,8 @@ struct DiscoveryOptions {
   std::string only_name;
   // When set, what each file is comes from this cache when it knows the file's bytes, and goes into it otherwise.
   std::shared_ptr<const IdentityCache> cache;
+  // `fetch = true` in the configuration: `run` fetches what the machine lacks as with --fetch (fetch/provision.h).
+  bool fetch = false;
 };
 
 // Every loader found, in the order of the places searched, duplicates (same file) merged.

@@ -15,6 +15,7 @@
 #include "elf/byte_source.h"
 #include "elf/elf_object.h"
 #include "elf/identify.h"
+#include "fetch/provision.h"
 #include "loader/binfmt_misc.h"
 #include "loader/identity_cache.h"
 #include "loader/kernel_machines.h"
@@ -67,12 +68,10 @@ const loader::IdentityCache& cache_of(const loader::DiscoveryOptions& discovery)
 // A program outside it — a cross-compiled program next to Debian's /usr/aarch64-linux-gnu — cannot be: it is resolved
 // on the host with the loader at ROOT/loader and the root's system directories as the library path, which is what
 // the exec gives that loader too (qemu-user -L ROOT likewise looks in the root first).
-std::optional<std::vector<std::string>> library_dirs_under(const std::string& program, const std::string& root,
-                                                           const std::string& loader_inside,
-                                                           std::vector<std::string> extra_dirs, bool inhibit_cache,
-                                                           const loader::LoaderIdentity* known_identity,
-                                                           const loader::IdentityCache& cache,
-                                                           std::vector<std::string>& reasons) {
+std::optional<std::vector<std::string>> library_dirs_under(
+    const std::string& program, const std::string& root, const std::string& loader_inside,
+    std::vector<std::string> extra_dirs, bool inhibit_cache, const loader::LoaderIdentity* known_identity,
+    const loader::IdentityCache& cache, std::vector<std::string>& reasons, bool given_dirs_first = false) {
   loader::ResolveOptions options;
   options.root = root;
   options.loader_path = loader_inside;
@@ -120,7 +119,10 @@ std::optional<std::vector<std::string>> library_dirs_under(const std::string& pr
     reasons.push_back(loader_host + ": not every library resolves (" + missing + ")");
     return std::nullopt;
   }
+  // The directories given are searched first, as the resolver searched them (--fetch: the store's libraries must
+  // win over the machine's older ones of the same name); otherwise those things were found in come first.
   std::vector<std::string> dirs;
+  if (given_dirs_first) dirs = extra_dirs;
   for (const auto& object : resolution->objects) {
     if (object.found_by != loader::FoundBy::search && object.found_by != loader::FoundBy::preload) continue;
     // Under a root the loader will run on the host: its directories are the host's names for them.
@@ -341,8 +343,30 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
     return hand_to_kernel("statically linked: run as it is");
 
   bool setuid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
+  // --fetch: what the machine lacks or has too old, from the archive into the store (fetch/provision.h); nothing when
+  // the machine satisfies the program (then the decision goes on as without --fetch).
+  std::optional<fetch::Provision> provided;
+  if (request.fetch && !request.loader && !request.root && !request.library_path && object->interpreter) {
+    auto provision = fetch::provision({program, &*object, request.fetch_progress});
+    if (!provision) {
+      plan.refusal_status = 127;
+      plan.refusal = provision.error().message;
+      return plan;
+    }
+    provided = std::move(*provision);
+    if (provided) {
+      plan.fetched = provided->fetched_any();
+      for (const fetch::Package& package : provided->packages) {
+        plan.reasons.push_back("package " + package.name + " " + package.version + " (" + package.arch +
+                               (package.suite.empty() ? "" : ", " + package.suite) + "): " + package.entry +
+                               (package.downloaded ? " (fetched now)" : " (in the store)"));
+      }
+    } else {
+      plan.reasons.push_back("--fetch: the machine satisfies it (loader, libraries, versions, versioned symbols)");
+    }
+  }
   // Would it run as it is? Its interpreter exists and fits (checked first: it is cheap), and every library resolves.
-  if (!request.loader && !request.root && !request.library_path) {
+  if (!provided && !request.loader && !request.root && !request.library_path) {
     std::optional<loader::LoaderIdentity> interpreter_identity;
     if (!loader_fits(*object->interpreter, *object, cache)) {
       plan.reasons.push_back("its interpreter " + *object->interpreter + " is missing or does not fit it");
@@ -388,13 +412,13 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   std::vector<std::string> tried;  // why each loader tried did not do, for the message
   // Tries one loader; on success fills the plan. root: the root the loader sits in ("/", or --root DIR).
   auto try_loader = [&](const std::string& loader_path, const std::string& root, const loader::LoaderIdentity& identity,
-                        std::vector<std::string> dirs) {
+                        std::vector<std::string> dirs, bool given_dirs_first = false) {
     bool own = root == "/" && object->interpreter && is_hosts_own(loader_path);
     bool inhibit_cache = !own && identity.has_inhibit_cache;
     // Under --root the resolver sees the root as /: the loader by its inside name, the program by its host path.
     std::string loader_inside = root == "/" ? loader_path : loader_path.substr(root.size());
-    auto found_dirs =
-        library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity, cache, plan.reasons);
+    auto found_dirs = library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity, cache,
+                                         plan.reasons, given_dirs_first);
     if (!found_dirs) {
       tried.push_back(plan.reasons.back());
       return false;
@@ -415,6 +439,15 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
     return true;
   };
 
+  if (provided) {
+    const fetch::Configuration& configuration = provided->configuration;
+    auto identity = loader::identify_loader_file(configuration.loader, cache);
+    if (identity && try_loader(configuration.loader, "/", *identity, configuration.library_dirs, true)) return plan;
+    plan.refusal_status = 127;
+    plan.refusal =
+        program + ": the packages fetched for it do not give a loader that runs it (" + configuration.loader + ")";
+    return plan;
+  }
   if (request.loader || request.root) {
     std::string path = request.loader ? *request.loader : std::string();
     std::string root = "/";

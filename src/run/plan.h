@@ -3,6 +3,7 @@
 // qemu-user for a machine the kernel cannot run.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ struct RunRequest {
   std::optional<std::string> library_path;
   std::optional<std::string> argv0;
   bool allow_setuid = false;
+  // --fetch: when nothing on the machine satisfies the program, its packages from the archive (fetch/provision.h);
+  // `fetch_progress` hears each step that takes time.
+  bool fetch = false;
+  std::function<void(const std::string&)> fetch_progress;
   loader::DiscoveryOptions discovery;  // its cache, when set, serves loader identities (loader/identity_cache.h)
   std::string binfmt_misc_dir = std::string(loader::kBinfmtMiscDir);  // the kernel's handlers for foreign machines
 };
@@ -32,6 +37,7 @@ struct RunPlan {
   int refusal_status = 0;            // 127 not found, 126 cannot be executed (shell conventions)
   std::string refusal;               // what is wrong and what to do
   std::vector<std::string> reasons;  // why this plan, for -v
+  bool fetched = false;              // packages were downloaded into the store to make it
 };
 
 RunPlan plan_run(const RunRequest& request);

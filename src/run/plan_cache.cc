@@ -361,4 +361,33 @@ bool PlanCache::store(std::string_view key, const CachedPlan& plan) const {
   return written;
 }
 
+std::vector<CachedPlan> PlanCache::all_plans() const {
+  std::vector<CachedPlan> plans;
+  if (!enabled()) return plans;
+  int directory_fd = util::open_cache_directory(directory_, false);
+  if (directory_fd < 0) return plans;
+  DIR* dir = ::fdopendir(directory_fd);
+  if (dir == nullptr) {
+    ::close(directory_fd);
+    return plans;
+  }
+  while (const dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    auto text = util::read_own_file(::dirfd(dir), entry->d_name);
+    auto lines = text ? util::entry_text::lines_of(*text) : std::nullopt;
+    if (!lines) continue;
+    CachedPlan plan;
+    for (std::string_view line : *lines) {
+      auto words = util::entry_text::words_of(line);
+      if (words.size() != 2 || (words[0] != "exec" && words[0] != "arg")) continue;
+      auto value = util::entry_text::string_field(words[1]);
+      if (!value) continue;
+      (words[0] == "exec" ? plan.exec_path : plan.argv.emplace_back()) = *value;
+    }
+    if (!plan.exec_path.empty()) plans.push_back(std::move(plan));
+  }
+  ::closedir(dir);
+  return plans;
+}
+
 }  // namespace elfrun::run

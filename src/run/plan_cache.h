@@ -55,6 +55,8 @@ class PlanCache {
   // Stores the plan; false (and nothing written) when a file it observed has not settled or the entry cannot be
   // written.
   bool store(std::string_view key, const CachedPlan& plan) const;
+  // Every stored plan's exec path and argv (observations not read, nothing checked): what `elfrun store --gc` keeps.
+  std::vector<CachedPlan> all_plans() const;
 
  private:
   std::string directory_;

@@ -1,0 +1,202 @@
+// The checks of needs.h, on the resolver's graph.
+#include "fetch/needs.h"
+
+#include <elf.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+#include "elf/byte_source.h"
+#include "elf/symbols.h"
+#include "loader/resolver.h"
+#include "util/text.h"
+
+namespace elfrun::fetch {
+
+namespace {
+
+// The loaded object a DT_VERNEED entry names (glibc dl-version.c find_needed: by name or SONAME).
+const loader::LoadedObject* provider_of(const loader::Resolution& resolution, const std::string& file) {
+  for (const loader::LoadedObject& object : resolution.objects) {
+    if (!object.elf) continue;
+    if (object.name == file || (object.soname && *object.soname == file)) return &object;
+  }
+  return nullptr;
+}
+
+std::string soname_of(const loader::LoadedObject& object) {
+  return object.soname ? *object.soname : std::string(util::base_name(object.name));
+}
+
+std::string file_of(const loader::LoadedObject& object) {
+  return object.host_path.empty() ? object.path : object.host_path;
+}
+
+bool fits(const std::string& loader, const elf::ElfObject& program) {
+  auto source = elf::ByteSource::open(loader);
+  if (!source) return false;
+  auto object = elf::parse_elf(**source);
+  return object && object->header.machine == program.header.machine &&
+         object->ident.elf_class == program.ident.elf_class;
+}
+
+}  // namespace
+
+std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject& object,
+                               const Configuration& configuration) {
+  std::vector<Unmet> unmet;
+  std::string interp = object.interpreter ? std::string(util::base_name(*object.interpreter)) : std::string();
+  if (!fits(configuration.loader, object)) {
+    unmet.push_back({interp, "loader " + configuration.loader + " missing or not of the program's machine"});
+    return unmet;
+  }
+  loader::ResolveOptions options;
+  options.loader_path = configuration.loader;
+  std::string joined;
+  for (const std::string& dir : configuration.library_dirs) joined += (joined.empty() ? "" : ":") + dir;
+  if (!joined.empty()) options.library_path = joined;
+  options.inhibit_cache = configuration.inhibit_cache;
+  options.program_origin_real_path = true;
+  options.include_vdso = false;
+  loader::Resolver resolver(options);
+  auto resolution = resolver.resolve(program);
+  if (!resolution) {
+    unmet.push_back({interp, resolution.error().message});
+    return unmet;
+  }
+  for (const loader::LoadedObject& loaded : resolution->objects) {
+    if (loaded.found_by == loader::FoundBy::not_found) unmet.push_back({loaded.name, "missing"});
+  }
+  if (resolution->fatal_error) unmet.push_back({interp, *resolution->fatal_error});
+
+  // Versions (dl-version.c): each DT_VERNEED version must be in the provider's DT_VERDEF, unless weak.
+  std::set<std::pair<std::string, std::string>> reported;
+  for (const loader::LoadedObject& loaded : resolution->objects) {
+    if (!loaded.elf || !loaded.elf->dynamic) continue;
+    for (const elf::VersionNeed& need : loaded.elf->dynamic->version_needs) {
+      const loader::LoadedObject* provider = provider_of(*resolution, need.file);
+      if (provider == nullptr || !provider->elf->dynamic || provider->elf->dynamic->version_definitions.empty()) {
+        continue;
+      }
+      const auto& definitions = provider->elf->dynamic->version_definitions;
+      for (const elf::VersionNeeded& version : need.versions) {
+        if (version.flags & VER_FLG_WEAK) continue;
+        bool defined = std::any_of(definitions.begin(), definitions.end(), [&](const elf::VersionDefinition& d) {
+          return !d.names.empty() && d.names[0] == version.name;
+        });
+        if (!defined && reported.insert({soname_of(*provider), version.name}).second) {
+          unmet.push_back({soname_of(*provider),
+                           "version " + version.name + " (required by " +
+                               (loaded.host_path.empty() ? loaded.path : loaded.host_path) + ")",
+                           file_of(*provider)});
+        }
+      }
+    }
+  }
+  if (!unmet.empty()) return unmet;
+
+  // Symbols (dl-lookup.c do_lookup_x/check_match), looked up in every loaded object, the loader included: a versioned
+  // reference needs a definition of that name under that version name (in whichever object: glibc 2.34 moved
+  // dlopen@GLIBC_2.2.5 from libdl.so.2 into libc.so.6), an unversioned one any definition that is not hidden. At
+  // fault for a versioned one, the library the version belongs to; for an unversioned one, the first library the
+  // referring object needs that has no symbol versions (one that has them would have versioned the reference). A
+  // missing symbol is a "symbol lookup error" at the first call, after the program started.
+  struct Reference {
+    std::string name, version, file;  // version and file empty for an unversioned reference
+  };
+  std::set<std::string> defined_any;
+  std::set<std::pair<std::string, std::string>> defined_versioned;
+  std::vector<std::pair<size_t, std::vector<Reference>>> references;  // object index, its references
+  for (size_t i = 0; i < resolution->objects.size(); ++i) {
+    const loader::LoadedObject& loaded = resolution->objects[i];
+    if (!loaded.elf || !loaded.elf->dynamic) continue;
+    std::string path = loaded.host_path.empty() ? (i == 0 ? program : loaded.path) : loaded.host_path;
+    auto bytes = elf::ByteSource::open(path);
+    if (!bytes) continue;
+    auto symbols = elf::read_dynamic_symbols(**bytes, *loaded.elf);
+    if (!symbols) continue;
+    std::vector<Reference> wanted;
+    for (const elf::DynamicSymbol& symbol : symbols->symbols) {
+      if (symbol.name.empty()) continue;
+      std::string file;
+      auto version = symbols->has_versym ? elf::version_name(*loaded.elf, symbol.version_index, &file)
+                                         : std::optional<std::string>();
+      if (symbol.defined()) {
+        if (!symbol.version_hidden) defined_any.insert(symbol.name);
+        if (version) defined_versioned.insert({symbol.name, *version});
+      } else if (symbol.binding != STB_WEAK && loaded.found_by != loader::FoundBy::loader) {
+        wanted.push_back({symbol.name, version ? *version : std::string(), version ? file : std::string()});
+      }
+    }
+    if (!wanted.empty()) references.emplace_back(i, std::move(wanted));
+  }
+  for (const auto& [index, wanted] : references) {
+    const loader::LoadedObject& referrer = resolution->objects[index];
+    std::string path = index == 0 ? program : (referrer.host_path.empty() ? referrer.path : referrer.host_path);
+    std::vector<std::string> unversioned_missing;
+    for (const Reference& reference : wanted) {
+      if (reference.version.empty()) {
+        if (defined_any.count(reference.name) == 0) unversioned_missing.push_back(reference.name);
+        continue;
+      }
+      if (defined_versioned.count({reference.name, reference.version}) != 0) continue;
+      const loader::LoadedObject* provider = provider_of(*resolution, reference.file);
+      // A library without symbol versions satisfies versioned references by name (dl-lookup.c: no version
+      // information, the first definition is taken).
+      if (provider == nullptr || !provider->elf->dynamic || provider->elf->dynamic->version_definitions.empty()) {
+        continue;
+      }
+      if (reported.insert({soname_of(*provider), reference.name + "@" + reference.version}).second) {
+        unmet.push_back({soname_of(*provider),
+                         "symbol " + reference.name + "@" + reference.version + " (required by " + path + ")",
+                         file_of(*provider)});
+      }
+    }
+    if (unversioned_missing.empty()) continue;
+    // At fault: a library the referrer needs that has no symbol versions (one that has them would have versioned
+    // the reference); the one whose name starts the symbol's (libssh2.so.1 for libssh2_session_callback_set2) when
+    // there is one, else each of them in turn.
+    std::vector<std::pair<std::string, std::string>> at_fault;  // soname, file
+    std::string first = unversioned_missing.front();
+    auto lower = [](std::string text) {
+      for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return text;
+    };
+    for (const std::string& needed : referrer.elf->dynamic->needed) {
+      const loader::LoadedObject* provider = provider_of(*resolution, needed);
+      if (!provider || !provider->elf->dynamic || !provider->elf->dynamic->version_definitions.empty()) continue;
+      std::string soname = soname_of(*provider);
+      std::string stem = lower(soname.substr(0, soname.find(".so")));
+      std::string bare = stem.rfind("lib", 0) == 0 ? stem.substr(3) : stem;
+      std::string symbol = lower(first);
+      if (!bare.empty() && (symbol.rfind(stem, 0) == 0 || symbol.rfind(bare, 0) == 0)) {
+        at_fault = {{soname, file_of(*provider)}};
+        break;
+      }
+      at_fault.emplace_back(soname, file_of(*provider));
+    }
+    if (at_fault.empty()) at_fault.emplace_back("(unknown)", "");
+    std::string what =
+        "symbol " + first +
+        (unversioned_missing.size() > 1 ? " and " + std::to_string(unversioned_missing.size() - 1) + " more" : "") +
+        " (required by " + path + ") defined nowhere";
+    for (const auto& [soname, file] : at_fault) unmet.push_back({soname, what, file});
+  }
+  return unmet;
+}
+
+std::string describe_unmet(const std::vector<Unmet>& unmet, size_t limit) {
+  std::string text;
+  for (size_t i = 0; i < unmet.size() && i < limit; ++i) {
+    text += (text.empty() ? "" : "; ") + unmet[i].soname + ": " + unmet[i].what;
+  }
+  if (unmet.size() > limit) text += "; and " + std::to_string(unmet.size() - limit) + " more";
+  return text;
+}
+
+}  // namespace elfrun::fetch

@@ -1,0 +1,53 @@
+// `run --fetch`: when no loader and library set on the machine satisfies a program (fetch/needs.h), the packages
+// that do, from the distribution's archive into the store, verified. Suites are tried oldest first, from the
+// machine's own; in each, the packages the unmet needs name (fetch/policy.h) are taken — from the store when an
+// entry of the suite's version is there, else downloaded by apt with a private state (fetch/apt.h) and unpacked —
+// and the program checked again with them, until it is satisfied (the suite's set) or no package is left to try
+// (the next suite). The machine's own libraries stay first wherever they satisfy: only the store directories of
+// the packages taken are added, and glibc's loader and libc.so.6 always come from one package.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "elf/elf_object.h"
+#include "fetch/needs.h"
+#include "util/expected.h"
+
+namespace elfrun::fetch {
+
+struct Package {
+  std::string name, version, arch, suite;  // suite: where it was chosen from ("" when from the store alone)
+  std::string entry;                       // the store entry's directory
+  bool downloaded = false;
+};
+
+struct Provision {
+  Configuration configuration;  // the loader and library directories to run the program with
+  std::vector<Package> packages;
+  bool fetched_any() const;
+};
+
+struct ProvisionRequest {
+  std::string program;  // a path
+  const elf::ElfObject* object = nullptr;
+  std::function<void(const std::string&)> progress;  // one line per step that takes time (downloads)
+};
+
+// nullopt when the machine satisfies the program already; the provision otherwise; an error (naming the packages
+// and apt's own words) when no suite's packages do, or they cannot be fetched.
+Expected<std::optional<Provision>> provision(const ProvisionRequest& request);
+
+// What `why` says without touching the network: the packages the policy names for the unmet needs, and the suites
+// `run --fetch` would try. Empty `packages` when the machine satisfies the program or no rule names one.
+struct Suggestion {
+  std::vector<Unmet> unmet;
+  std::vector<std::string> packages;  // "libc6-amd64:i386"
+  std::vector<std::string> suites;    // in the order run --fetch tries them
+  std::string known_suite;            // the suite whose packages were verified before (a store entry), if any
+};
+Suggestion suggest(const std::string& program, const elf::ElfObject& object);
+
+}  // namespace elfrun::fetch
