@@ -15,6 +15,7 @@
 #include "diagnose/ld_so_conf.h"
 #include "elf/machine.h"
 #include "loader/resolver.h"
+#include "util/quote.h"
 
 namespace elfrun::cli {
 
@@ -208,7 +209,7 @@ void print_ldd(const std::string& file, const Resolution& res) {
   }
 }
 
-// One object of a resolution, as JSON.
+// One object of a resolution, as JSON, without its "tried" paths (the last key: write_json_element writes them).
 nlohmann::json object_json(size_t i, const LoadedObject& o) {
   using nlohmann::json;
   json j;
@@ -230,9 +231,6 @@ nlohmann::json object_json(size_t i, const LoadedObject& o) {
       j["machine"] = o.elf->header.machine;
       j["machine_name"] = elf::machine_name(o.elf->header.machine);
     }
-    json tried = json::array();
-    for (const std::string& path : o.tried) tried.push_back(path);
-    j["tried"] = std::move(tried);
     json rejected = json::array();
     for (const auto& r : o.rejected) rejected.push_back({{"path", r.path}, {"reason", r.reason}});
     j["rejected"] = rejected;
@@ -315,7 +313,22 @@ void write_json_element(bool first, const nlohmann::json& element, const Resolut
     text += "[";
     for (size_t i = 0; i < res->objects.size(); ++i) {
       text += i == 0 ? "\n      " : ",\n      ";
-      text += json_text(object_json(i, res->objects[i]), kIndent, 3);
+      // The object's keys, then "tried" (the last in key order), streamed: 110,000 paths for 10,000 DT_RPATH entries.
+      std::string head = json_text(object_json(i, res->objects[i]), kIndent, 3);
+      head.resize(head.size() - std::string_view("\n      }").size());
+      text += head + ",\n        \"tried\": ";
+      const loader::TriedPaths& tried = res->objects[i].tried;
+      if (tried.empty()) text += "[]";
+      for (size_t k = 0; k < tried.size(); ++k) {
+        text += k == 0 ? "[\n          " : ",\n          ";
+        text += util::json_string(tried[k]);
+        if (text.size() > 65536) {
+          out(text);
+          text.clear();
+        }
+      }
+      if (!tried.empty()) text += "\n        ]";
+      text += "\n      }";
       out(text);
       text.clear();
     }

@@ -21,7 +21,7 @@ namespace {
 constexpr size_t kEvidencePaths = 12;  // paths tried shown without -v; all of them with -v
 // Missing libraries reported one by one; the rest in one finding. A real program misses a handful; a made one
 // (issue 13, finding 10) 10,000, whose findings alone took 180 MB and 12 s against the loader's 16 MB and 2.4 s.
-constexpr size_t kMissingReported = 1000;
+constexpr size_t kMissingReported = 100;
 
 // The names in each directory a missing library is looked for in (ld.so.conf's, other loaders'), read once: each
 // candidate is opened only when its directory has the name, not once per library and directory (10,000 missing
