@@ -8,7 +8,8 @@
 #   longcwd     hello world run from a working directory longer than PATH_MAX (4096)
 # The loader side: `ld.so --list` for the first two; for needed10k the program run with LD_TRACE_LOADED_OBJECTS=1
 # (what ldd does: glibc 2.36's --list stops at the first missing library, the trace mode lists all). The goal (SPEC,
-# "Trust and safety"): elfrun at most the loader's time and at most twice its memory, or a clear "too many" error.
+# "Trust and safety"): elfrun at most the loader's time and at most twice its memory, or a clear "too many" error;
+# the "floor" rows show what each costs on a hello world, below which no input goes (elfrun's is about 6 MB).
 # Needs gcc, python3 and /usr/bin/time (Debian package time). Building needed10k takes about 40 s (10,000 stubs).
 set -eu
 elfrun=${1:-${ELFRUN:-$(cd "$(dirname "$0")/.." && pwd)/build/default/elfrun}}
@@ -33,8 +34,13 @@ measure() {
 
 echo "| command                                      |       wall |  max RSS | status |"
 echo "|----------------------------------------------|------------|----------|--------|"
+# What elfrun and the loader cost on an ordinary program: each one's floor (start-up, C++ runtime, tables).
+measure "ld.so --list hello (floor)" "$loader" --list ./hello
+measure "elfrun deps hello (floor)" "$elfrun" deps ./hello
+measure "elfrun why hello (floor)" "$elfrun" why ./hello
 measure "ld.so --list rpath10k" "$loader" --list ./rpath10k
 measure "elfrun deps rpath10k" "$elfrun" deps ./rpath10k
+measure "elfrun deps --format json rpath10k" "$elfrun" deps --format json ./rpath10k
 measure "elfrun why rpath10k" "$elfrun" why ./rpath10k
 measure "ld.so --list origin12k" "$loader" --list ./origin12k
 measure "elfrun deps origin12k" "$elfrun" deps ./origin12k
@@ -55,8 +61,12 @@ for i in range(50):
     os.chdir(name)
 shutil.copy(hello, "m64")
 print("\nworking directory of about %d bytes (PATH_MAX 4096):" % (len(os.path.dirname(hello)) + 50 * 102))
-for command in (["why", "./m64"], ["deps", "./m64"], ["run", "./m64"]):
-    run = subprocess.run([elfrun] + command, capture_output=True, text=True, errors="replace")
-    text = (run.stdout + run.stderr).strip().splitlines()
-    print("  elfrun %s: status %d: %s" % (" ".join(command), run.returncode, text[0] if text else ""))
+for command in (["why", "./m64"], ["deps", "./m64"], ["deps", "--format", "json", "./m64"], ["run", "./m64"]):
+    run = subprocess.run(["/usr/bin/time", "-f", "@@ %e %M"] + [elfrun] + command, capture_output=True, text=True,
+                         errors="replace")
+    lines = run.stderr.splitlines()
+    wall, rss = lines.pop().split()[1:] if lines and lines[-1].startswith("@@ ") else ("?", "0")
+    text = (run.stdout + "\n".join(lines)).strip().splitlines()
+    print("  elfrun %s: %s s, %d MB, status %d: %s" % (" ".join(command), wall, int(rss) // 1024, run.returncode,
+                                                     text[0] if text else ""))
 PYEOF
