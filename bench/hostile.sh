@@ -29,7 +29,7 @@ measure() {
   /usr/bin/time -v "$@" >/dev/null 2>"$work/time" || status=$?
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time")
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time")
-  printf '| %-44s | %10s | %8s MB | %6s |\n' "$label" "$wall" "$((rss / 1024))" "$status"
+  printf '| %-44s | %10s | %7s MB | %6s |\n' "$label" "$wall" "$(awk "BEGIN { printf \"%.1f\", $rss / 1024 }")" "$status"
 }
 
 echo "| command                                      |       wall |  max RSS | status |"
