@@ -3,6 +3,7 @@
 # Builds four inputs in a temporary directory and prints, for each, wall time and maximum RSS (/usr/bin/time -v's
 # "Maximum resident set size") of the loader and of elfrun's commands, side by side:
 #   rpath10k    a program with 10,000 DT_RPATH entries (/n/d0:/n/d1:...), none existing
+#   rpathmiss   the same 10,000 entries and a DT_NEEDED library found nowhere (110,044 paths tried)
 #   origin12k   a program with 12,000 DT_RPATH entries "$ORIGIN"
 #   needed10k   a program with 10,000 DT_NEEDED libraries that do not exist
 #   longcwd     hello world run from a working directory longer than PATH_MAX (4096)
@@ -42,6 +43,10 @@ measure "ld.so --list rpath10k" "$loader" --list ./rpath10k
 measure "elfrun deps rpath10k" "$elfrun" deps ./rpath10k
 measure "elfrun deps --format json rpath10k" "$elfrun" deps --format json ./rpath10k
 measure "elfrun why rpath10k" "$elfrun" why ./rpath10k
+measure "LD_TRACE_LOADED_OBJECTS=1 rpathmiss" env LD_TRACE_LOADED_OBJECTS=1 ./rpathmiss
+measure "elfrun deps rpathmiss" "$elfrun" deps ./rpathmiss
+measure "elfrun deps --format json rpathmiss" "$elfrun" deps --format json ./rpathmiss
+measure "elfrun why rpathmiss" "$elfrun" why ./rpathmiss
 measure "ld.so --list origin12k" "$loader" --list ./origin12k
 measure "elfrun deps origin12k" "$elfrun" deps ./origin12k
 measure "elfrun deps --format json origin12k" "$elfrun" deps --format json ./origin12k

@@ -91,10 +91,11 @@ std::string reason_of(const Resolution& res, const LoadedObject& object) {
 
 std::vector<std::string> tried_directories(const LoadedObject& object) {
   std::vector<std::string> dirs;
+  std::set<std::string> seen;  // a missing library under 10,000 DT_RPATH entries is tried in 110,000 paths
   for (const std::string& path : object.tried) {
     size_t slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(dir);
+    if (seen.insert(dir).second) dirs.push_back(std::move(dir));
   }
   return dirs;
 }

@@ -22,6 +22,8 @@ constexpr size_t kEvidencePaths = 12;  // paths tried shown without -v; all of t
 // Missing libraries reported one by one; the rest in one finding. A real program misses a handful; a made one
 // (issue 13, finding 10) 10,000, whose findings alone took 180 MB and 12 s against the loader's 16 MB and 2.4 s.
 constexpr size_t kMissingReported = 100;
+// Paths tried listed for one missing library, -v included: 10,000 DT_RPATH entries make 110,000 (19 MB of evidence).
+constexpr size_t kListedPaths = 1000;
 
 // The names in each directory a missing library is looked for in (ld.so.conf's, other loaders'), read once: each
 // candidate is opened only when its directory has the name, not once per library and directory (10,000 missing
@@ -128,12 +130,19 @@ void missing_library(Walk& walk, const ExecTarget& target, const loader::Resolut
     finding.evidence.push_back("no directory was searched (the search list is empty)");
   } else {
     finding.evidence.push_back("searched, in the loader's order (" + std::to_string(object.tried.size()) + " paths):");
-    for (size_t i = 0; i < object.tried.size(); ++i) {
+    size_t listed = std::min(object.tried.size(), kListedPaths);
+    for (size_t i = 0; i < listed; ++i) {
       (i < kEvidencePaths ? finding.evidence : finding.details).push_back("  " + object.tried[i]);
     }
     if (object.tried.size() > kEvidencePaths) {
       finding.evidence.push_back("  ... and " + std::to_string(object.tried.size() - kEvidencePaths) +
-                                 " more (-v shows them)");
+                                 (object.tried.size() > listed
+                                      ? " more (-v shows " + std::to_string(listed - kEvidencePaths) + " of them)"
+                                      : std::string(" more (-v shows them)")));
+    }
+    if (object.tried.size() > listed) {
+      finding.details.push_back("  ... and " + std::to_string(object.tried.size() - listed) +
+                                " more: too many paths to list (deps --format json has them all)");
     }
   }
   for (const loader::RejectedCandidate& rejected : object.rejected) {
