@@ -90,12 +90,19 @@ std::string reason_of(const Resolution& res, const LoadedObject& object) {
 }
 
 std::vector<std::string> tried_directories(const LoadedObject& object) {
+  // A missing library under 10,000 DT_RPATH entries is tried in 110,044 directories: the first 1000 are shown.
+  constexpr size_t kShown = 1000;
   std::vector<std::string> dirs;
-  std::set<std::string> seen;  // a missing library under 10,000 DT_RPATH entries is tried in 110,000 paths
+  std::set<std::string> seen;
   for (const std::string& path : object.tried) {
     size_t slash = path.rfind('/');
     std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    if (seen.insert(dir).second) dirs.push_back(std::move(dir));
+    if (!seen.insert(dir).second) continue;
+    if (dirs.size() == kShown) {
+      dirs.push_back("... (" + std::to_string(object.tried.size()) + " paths in all: --format json lists them)");
+      break;
+    }
+    dirs.push_back(std::move(dir));
   }
   return dirs;
 }
