@@ -5,6 +5,8 @@
 
 #include <cstddef>
 
+#include "util/quote.h"
+
 namespace elfrun::bundle {
 
 namespace embedded {
@@ -102,16 +104,6 @@ Expected<LauncherData> read_launcher_data(std::string_view launcher) {
   return data;
 }
 
-namespace {
-
-std::string sh_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-}  // namespace
-
 std::string sh_launcher(const LauncherData& data) {
   // Symlinks to the launcher are followed (readlink is not POSIX but is in every userland elfrun targets) so that
   // `here` is the bundle's bin/ even for `ln -s /opt/b/bin/tool ~/bin/tool`.
@@ -129,18 +121,18 @@ std::string sh_launcher(const LauncherData& data) {
       "unset ELFRUN_BUNDLE_ARGV0\n";
   if (data.loader.empty()) {
     // A static program: exec it directly. POSIX sh cannot set argv[0] (no exec -a).
-    script += "exec \"$here\"" + sh_quote(data.program) + " \"$@\"\n";
+    script += "exec \"$here\"" + util::shell_quote(data.program) + " \"$@\"\n";
     return script;
   }
   std::string library_path;
   for (const std::string& dir : data.library_dirs) {
-    library_path += std::string(library_path.empty() ? "" : ":") + "$here\"" + sh_quote(dir) + "\"";
+    library_path += std::string(library_path.empty() ? "" : ":") + "$here\"" + util::shell_quote(dir) + "\"";
   }
-  std::string command = "\"$here\"" + sh_quote(data.loader);
+  std::string command = "\"$here\"" + util::shell_quote(data.loader);
   if (data.pass_argv0) command += " --argv0 \"$argv0\"";
   if (!library_path.empty()) command += " --library-path \"" + library_path + "\"";
   if (data.inhibit_cache) command += " --inhibit-cache";
-  command += " \"$here\"" + sh_quote(data.program) + " \"$@\"\n";
+  command += " \"$here\"" + util::shell_quote(data.program) + " \"$@\"\n";
   if (!data.qemu.empty()) {
     // A foreign machine: the kernel runs its loader only through a binfmt_misc handler (qemu-user-binfmt registers
     // them under the qemu program's name); without one, qemu-user itself runs it, if installed.

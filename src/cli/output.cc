@@ -82,6 +82,12 @@ std::string json_text(const nlohmann::json& value, int indent) {
   return text;
 }
 
+std::string json_text(const nlohmann::json& value, int indent, int depth) {
+  std::string text;
+  write_json(value, indent, depth, text);
+  return text;
+}
+
 std::string json_text(const nlohmann::ordered_json& value, int indent) {
   std::string text;
   write_json(value, indent, 0, text);

@@ -38,6 +38,8 @@ std::string printable_command(std::string_view command);
 // many spaces per level), with every string written by util::json_string, so that names that are not UTF-8 are
 // escaped losslessly ("\udcff" for a 0xFF byte, as Python's surrogateescape) instead of aborting the output.
 std::string json_text(const nlohmann::json& value, int indent);
+// The same value as it is written at nesting level depth of a larger document (deps streams its objects).
+std::string json_text(const nlohmann::json& value, int indent, int depth);
 std::string json_text(const nlohmann::ordered_json& value, int indent);  // keys in the order they were added
 
 // Writes text to stdout (buffered).

@@ -376,52 +376,56 @@ void examine_elf(Walk& walk, const ExecTarget& target) {
                    (options.preload.empty() ? std::string() : "LD_PRELOAD=" + std::string(preload)));
     }
   }
-  loader::Resolver resolver(options);
-  auto resolution = resolver.resolve(target.inside_path);
-  if (!resolution) {
-    walk.add("elf-malformed", Severity::blocking, target.shown, resolution.error().message);
-    if (target.depth == 0) walk.input_error = resolution.error().message;
-    return;
-  }
-  if (!walk.host_root()) {
-    walk.add("lookup-model", Severity::info, target.shown,
-             "lookup model: " + std::string(loader::lookup_model_name(resolution->model)));
-  }
-  check_libraries(walk, target, *resolution);
-  check_versions(walk, target, *resolution);
-  // Symbols are looked up even with a library missing, as ldd -r does (the loader in trace mode relocates what it
-  // loaded): what that library would define is then reported missing too.
-  bool symbols_checked = walk.options().symbols;
-  bool symbols_missing = false;  // or not all readable
-  if (symbols_checked) {
-    size_t before = walk.findings.size();
-    check_symbols(walk, target, *resolution);
-    // check_symbols adds only symbol-undefined and symbols-unreadable findings: either one spoils "every symbol".
-    symbols_missing = walk.findings.size() > before;
-  } else {
-    walk.add("symbols-not-checked", Severity::info, target.shown,
-             "undefined symbols were not checked (--fast): the program may still stop with \"symbol lookup "
-             "error\" or \"undefined symbol\"");
-  }
-  check_kernel_and_cpu(walk, target, *resolution);
-  size_t libraries = 0;  // what DT_NEEDED brought in (the loader itself too, when a library asks for it)
-  for (size_t i = 1; i < resolution->objects.size(); ++i) {
-    loader::FoundBy how = resolution->objects[i].found_by;
-    if (how == loader::FoundBy::search || how == loader::FoundBy::path || how == loader::FoundBy::loader ||
-        how == loader::FoundBy::preload) {
-      ++libraries;
+  {
+    loader::Resolver resolver(options);
+    auto resolution = resolver.resolve(target.inside_path);
+    if (!resolution) {
+      walk.add("elf-malformed", Severity::blocking, target.shown, resolution.error().message);
+      if (target.depth == 0) walk.input_error = resolution.error().message;
+      return;
     }
+    if (!walk.host_root()) {
+      walk.add("lookup-model", Severity::info, target.shown,
+               "lookup model: " + std::string(loader::lookup_model_name(resolution->model)));
+    }
+    check_libraries(walk, target, *resolution);
+    check_versions(walk, target, *resolution);
+    // Symbols are looked up even with a library missing, as ldd -r does (the loader in trace mode relocates what it
+    // loaded): what that library would define is then reported missing too.
+    bool symbols_checked = walk.options().symbols;
+    bool symbols_missing = false;  // or not all readable
+    if (symbols_checked) {
+      size_t before = walk.findings.size();
+      check_symbols(walk, target, *resolution);
+      // check_symbols adds only symbol-undefined and symbols-unreadable findings: either one spoils "every symbol".
+      symbols_missing = walk.findings.size() > before;
+    } else {
+      walk.add("symbols-not-checked", Severity::info, target.shown,
+               "undefined symbols were not checked (--fast): the program may still stop with \"symbol lookup "
+               "error\" or \"undefined symbol\"");
+    }
+    check_kernel_and_cpu(walk, target, *resolution);
+    size_t libraries = 0;  // what DT_NEEDED brought in (the loader itself too, when a library asks for it)
+    for (size_t i = 1; i < resolution->objects.size(); ++i) {
+      loader::FoundBy how = resolution->objects[i].found_by;
+      if (how == loader::FoundBy::search || how == loader::FoundBy::path || how == loader::FoundBy::loader ||
+          how == loader::FoundBy::preload) {
+        ++libraries;
+      }
+    }
+    const loader::LoaderIdentity& identity = resolution->loader;
+    std::string flavour = identity.flavour == loader::Flavour::musl ? "musl" : "glibc";
+    walk.summary_runs = "its interpreter " + *object.interpreter + " (" + flavour +
+                        (identity.version.empty() ? "" : " " + identity.version) + ") is there and " +
+                        (libraries == 0   ? "it needs no library"
+                         : libraries == 1 ? "its library resolves"
+                                          : "its " + std::to_string(libraries) + " libraries resolve") +
+                        (!symbols_checked   ? " (undefined symbols not checked: --fast)"
+                         : !symbols_missing ? ", and every symbol they need is defined"
+                                            : "");
   }
-  const loader::LoaderIdentity& identity = resolution->loader;
-  std::string flavour = identity.flavour == loader::Flavour::musl ? "musl" : "glibc";
-  walk.summary_runs = "its interpreter " + *object.interpreter + " (" + flavour +
-                      (identity.version.empty() ? "" : " " + identity.version) + ") is there and " +
-                      (libraries == 0   ? "it needs no library"
-                       : libraries == 1 ? "its library resolves"
-                                        : "its " + std::to_string(libraries) + " libraries resolve") +
-                      (!walk.options().symbols               ? " (undefined symbols not checked: --fast)"
-                       : symbols_checked && !symbols_missing ? ", and every symbol they need is defined"
-                                                             : "");
+  // The resolution is gone before the fix is planned, which resolves the program again: with 10,000 missing
+  // libraries both together took 36 MB (issue 13, finding 10).
   finish_with_fix(walk, target, object);
 }
 

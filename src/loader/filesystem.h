@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "elf/byte_source.h"
@@ -83,6 +85,10 @@ class RootedFs {
  private:
   int open_fd(const std::string& path, int flags);
   const OpenedFile& open_in_root(const std::string& path);
+  // The errno of a directory above path known not to exist (ENOENT, ENOTDIR), else 0.
+  int missing_ancestor(const std::string& path) const;
+  // After path failed to open: which directories above it exist.
+  void note_missing(const std::string& path);
 
   std::string root_;
   bool is_host_ = true;
@@ -92,7 +98,9 @@ class RootedFs {
   OpenedFile failure_;
   std::map<std::string, OpenedFile> host_cache_;
   bool host_fallback_ = false;
-  std::map<std::string, bool> fell_back_;  // inside paths qemu -L would open on the host (util/path.c)
+  std::map<std::string, bool> fell_back_;              // inside paths qemu -L would open on the host (util/path.c)
+  std::unordered_map<std::string, int> missing_dirs_;  // directories found missing, with open's errno
+  std::unordered_set<std::string> existing_dirs_;
 };
 
 }  // namespace elfrun::loader

@@ -98,7 +98,7 @@ class GlibcModel {
     FileId id;
     bool has_id = false;
     // Search lists, built on first use (cache_rpath).
-    std::optional<std::vector<std::string>> rpath_dirs, runpath_dirs;
+    std::optional<SharedList> rpath_dirs, runpath_dirs;
   };
 
   size_t new_object(std::string name, FoundBy how) {
@@ -136,7 +136,8 @@ class GlibcModel {
   // _dl_important_hwcaps: the glibc-hwcaps subdirectories in use, best first, then (glibc < 2.37) the legacy
   // power set of hwcap names, the platform and "tls", then the directory itself.
   void build_capability_subdirs() {
-    for (const std::string& name : context_.active_hwcaps) capability_subdirs_.push_back("glibc-hwcaps/" + name + "/");
+    std::vector<std::string> subdirs;
+    for (const std::string& name : context_.active_hwcaps) subdirs.push_back("glibc-hwcaps/" + name + "/");
     if (res_.loader.has_legacy_hwcaps && facts_) {
       std::vector<std::string> names = context_.legacy_hwcap_names;  // dl_hwcap & hwcap_mask, lowest bit first
       if (!dst_platform_.empty()) names.push_back(dst_platform_);
@@ -149,10 +150,11 @@ class GlibcModel {
         for (size_t k = count; k-- > 0;) {
           if (mask & (1u << k)) subdir += names[k] + "/";
         }
-        capability_subdirs_.push_back(std::move(subdir));
+        subdirs.push_back(std::move(subdir));
       }
     }
-    capability_subdirs_.push_back("");
+    subdirs.push_back("");
+    capability_subdirs_ = std::make_shared<const std::vector<std::string>>(std::move(subdirs));
   }
 
   DstValues dst_for(const Entry& entry) const { return DstValues{entry.origin, dst_lib_, dst_platform_}; }
@@ -160,26 +162,32 @@ class GlibcModel {
   void init_library_path() {
     // elf/dl-load.c _dl_init_paths: an empty LD_LIBRARY_PATH is no list; $ORIGIN in it is the program's.
     const auto& path = context_.options.library_path;
-    if (path && !path->empty()) library_path_dirs_ = split_search_path(*path, ":;", dst_for(entries_[0]));
-    system_dirs_.clear();
-    for (const std::string& dir : res_.loader.system_dirs) system_dirs_.push_back(dir.back() == '/' ? dir : dir + "/");
+    if (path && !path->empty()) {
+      library_path_dirs_ =
+          std::make_shared<const std::vector<std::string>>(split_search_path(*path, ":;", dst_for(entries_[0])));
+    }
+    std::vector<std::string> system;
+    for (const std::string& dir : res_.loader.system_dirs) system.push_back(dir.back() == '/' ? dir : dir + "/");
+    system_dirs_ = std::make_shared<const std::vector<std::string>>(std::move(system));
   }
 
-  const std::vector<std::string>& rpath_of(Entry& entry) {
+  const SharedList& rpath_of(Entry& entry) {
     if (!entry.rpath_dirs) {
-      entry.rpath_dirs.emplace();
+      std::vector<std::string> dirs;
       const auto& dyn = entry.elf ? entry.elf->dynamic : std::nullopt;
       // elf/get-dynamic-info.h: DT_RPATH is ignored when DT_RUNPATH is present.
-      if (dyn && dyn->rpath && !dyn->runpath) *entry.rpath_dirs = split_search_path(*dyn->rpath, ":", dst_for(entry));
+      if (dyn && dyn->rpath && !dyn->runpath) dirs = split_search_path(*dyn->rpath, ":", dst_for(entry));
+      entry.rpath_dirs = std::make_shared<const std::vector<std::string>>(std::move(dirs));
     }
     return *entry.rpath_dirs;
   }
 
-  const std::vector<std::string>& runpath_of(Entry& entry) {
+  const SharedList& runpath_of(Entry& entry) {
     if (!entry.runpath_dirs) {
-      entry.runpath_dirs.emplace();
+      std::vector<std::string> dirs;
       const auto& dyn = entry.elf ? entry.elf->dynamic : std::nullopt;
-      if (dyn && dyn->runpath) *entry.runpath_dirs = split_search_path(*dyn->runpath, ":", dst_for(entry));
+      if (dyn && dyn->runpath) dirs = split_search_path(*dyn->runpath, ":", dst_for(entry));
+      entry.runpath_dirs = std::make_shared<const std::vector<std::string>>(std::move(dirs));
     }
     return *entry.runpath_dirs;
   }
@@ -201,7 +209,12 @@ class GlibcModel {
 
   // open_verify plus parsing: accept, skip (recorded), or a fatal error (recorded in res_).
   std::optional<Found> try_file(const std::string& path, LoadedObject& record) {
-    record.tried.push_back(path);
+    record.tried.add(path);
+    return check_file(path, record);
+  }
+
+  // try_file for a path already recorded in record.tried.
+  std::optional<Found> check_file(const std::string& path, LoadedObject& record) {
     const OpenedFile& file = context_.fs.open(path);
     if (file.error != 0) return std::nullopt;
     if (file.is_directory) {
@@ -232,10 +245,15 @@ class GlibcModel {
   }
 
   // open_path: every directory of a list, each with its hwcaps subdirectories first.
-  std::optional<Found> open_path(const std::string& name, const std::vector<std::string>& dirs, LoadedObject& record) {
-    for (const std::string& dir : dirs) {
-      for (const std::string& subdir : capability_subdirs_) {
-        auto found = try_file(dir + subdir + name, record);
+  std::optional<Found> open_path(const std::string& name, const SharedList& dirs, LoadedObject& record) {
+    std::string path;
+    for (size_t d = 0; d < dirs->size(); ++d) {
+      const std::string& dir = (*dirs)[d];
+      for (size_t s = 0; s < capability_subdirs_->size(); ++s) {
+        const std::string& subdir = (*capability_subdirs_)[s];
+        path.assign(dir).append(subdir).append(name);
+        record.tried.add_from(dirs, d, capability_subdirs_, s, name);
+        auto found = check_file(path, record);
         if (res_.fatal_error) return std::nullopt;
         if (found) {
           found->directory = dir;
@@ -277,7 +295,7 @@ class GlibcModel {
         bool did_main = false;
         for (std::optional<size_t> l = loader_index; l && !found; l = entries_[*l].l_loader) {
           const auto& dirs = rpath_of(entries_[*l]);
-          if (dirs.empty()) continue;
+          if (dirs->empty()) continue;
           found = open_path(name, dirs, record);
           if (res_.fatal_error) return std::nullopt;
           if (found) {
@@ -286,7 +304,7 @@ class GlibcModel {
           }
           did_main |= *l == 0;
         }
-        if (!found && !did_main && !rpath_of(entries_[0]).empty()) {
+        if (!found && !did_main && !rpath_of(entries_[0])->empty()) {
           found = open_path(name, rpath_of(entries_[0]), record);
           if (res_.fatal_error) return std::nullopt;
           if (found) {
@@ -296,12 +314,12 @@ class GlibcModel {
         }
       }
       loader = &entries_[loader_index];  // entries_ did not grow, but keep the reference obviously fresh
-      if (!found && !library_path_dirs_.empty()) {
+      if (!found && library_path_dirs_ && !library_path_dirs_->empty()) {
         found = open_path(name, library_path_dirs_, record);
         if (res_.fatal_error) return std::nullopt;
         if (found) source = SearchSource::ld_library_path;
       }
-      if (!found && has_runpath(*loader) && !runpath_of(*loader).empty()) {
+      if (!found && has_runpath(*loader) && !runpath_of(*loader)->empty()) {
         found = open_path(name, runpath_of(*loader), record);
         if (res_.fatal_error) return std::nullopt;
         if (found) source = SearchSource::runpath;
@@ -310,7 +328,7 @@ class GlibcModel {
         std::optional<std::string> cached = context_.cache->lookup(name, context_.cache_query);
         if (cached && nodeflib(*loader)) {
           // A DF_1_NODEFLIB requester takes no cache entry from the system directories.
-          for (const std::string& dir : system_dirs_) {
+          for (const std::string& dir : *system_dirs_) {
             if (cached->compare(0, dir.size(), dir) == 0) {
               cached.reset();
               break;
@@ -426,6 +444,7 @@ class GlibcModel {
     // Renumber the objects into chain order.
     std::vector<size_t> new_index(res_.objects.size(), SIZE_MAX);
     std::vector<LoadedObject> ordered;
+    ordered.reserve(chain.size());  // exactly: 10,000 missing libraries grew it to 16,384 objects, twice
     for (size_t entry_index : chain) {
       size_t old = entries_[entry_index].object_index;
       new_index[old] = ordered.size();
@@ -457,9 +476,9 @@ class GlibcModel {
   const MachineFacts* facts_ = nullptr;
   LoadTarget target_;
   std::string dst_lib_, dst_platform_;
-  std::vector<std::string> capability_subdirs_;
-  std::vector<std::string> library_path_dirs_;
-  std::vector<std::string> system_dirs_;
+  SharedList capability_subdirs_;  // glibc-hwcaps and legacy subdirectories, best first, then ""
+  SharedList library_path_dirs_;
+  SharedList system_dirs_;
   std::vector<Entry> entries_;
   size_t rtld_entry_ = SIZE_MAX;
   std::optional<size_t> vdso_entry_;

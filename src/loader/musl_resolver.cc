@@ -131,7 +131,7 @@ class MuslModel {
       size_t end = list.find_first_of(":\n", i);
       std::string dir = list.substr(i, end == std::string::npos ? std::string::npos : end - i);
       std::string path = dir + "/" + name;
-      record.tried.push_back(path);
+      record.tried.add(path);
       const OpenedFile& file = context_.fs.open(path);
       if (file.error == 0) return path;
       if (file.error != ENOENT && file.error != ENOTDIR && file.error != EACCES && file.error != ENAMETOOLONG) {
@@ -168,7 +168,7 @@ class MuslModel {
     std::optional<SearchSource> source;
     if (name.find('/') != std::string::npos) {
       path = name;
-      record.tried.push_back(name);
+      record.tried.add(name);
       how = how == FoundBy::preload ? how : FoundBy::path;
     } else {
       for (const Dso& dso : dsos_) {

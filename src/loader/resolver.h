@@ -15,6 +15,7 @@
 #include "loader/ld_so_cache.h"
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
+#include "loader/tried_paths.h"
 #include "util/expected.h"
 
 namespace elfrun::loader {
@@ -67,7 +68,7 @@ struct LoadedObject {
   std::string hwcaps_subdir;           // "glibc-hwcaps/x86-64-v3", "tls/x86_64" or empty
   std::optional<size_t> rpath_owner;   // for SearchSource::rpath: the object whose DT_RPATH it was
   std::optional<size_t> requested_by;  // the object whose DT_NEEDED first asked for it (the loader chain)
-  std::vector<std::string> tried;      // every path tried, in order (for a missing library: all of them)
+  TriedPaths tried;                    // every path tried, in order (for a missing library: all of them)
   std::vector<RejectedCandidate> rejected;
   std::shared_ptr<const elf::ElfObject> elf;  // null for the vdso and for missing objects
   FileId file_id;

@@ -3,6 +3,7 @@
 #include "loader/search_path.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace elfrun::loader {
 
@@ -60,6 +61,9 @@ std::string expand_dst(std::string_view input, const DstValues& values) {
 std::vector<std::string> split_search_path(std::string_view list, std::string_view separators,
                                            const DstValues& values) {
   std::vector<std::string> directories;
+  // glibc's fillin_rpath compares each entry with every one before it; a set gives the same list for 10,000
+  // DT_RPATH entries without 50 million comparisons per resolution (issue 13, finding 10).
+  std::unordered_set<std::string> seen;
   size_t start = 0;
   while (true) {
     size_t end = list.find_first_of(separators, start);
@@ -76,9 +80,7 @@ std::vector<std::string> split_search_path(std::string_view list, std::string_vi
       }
     }
     // An empty element stays "": the working directory, as strsep hands glibc an empty string.
-    if (usable && std::find(directories.begin(), directories.end(), directory) == directories.end()) {
-      directories.push_back(std::move(directory));
-    }
+    if (usable && seen.insert(directory).second) directories.push_back(std::move(directory));
     if (end == std::string_view::npos) break;
     start = end + 1;
   }

@@ -11,21 +11,9 @@ set -u
 . "$(dirname "$0")/lib/case.sh"
 . "$(dirname "$0")/lib/security.sh"
 
-[ "$(uname -m)" = x86_64 ] || case_skip "the probe is an x86-64 program; the host is $(uname -m)"
-case_need_root "creating users"
-case_need_tools gcc patchelf useradd userdel runuser sha256sum
-case_need_elfrun
+security_setup config gcc patchelf
 host_loader=/lib64/ld-linux-x86-64.so.2
 [ -e "$host_loader" ] || case_skip "no $host_loader"
-
-fixtures=$build_dir/fixtures
-sh "$source_dir/tests/fixtures/build-fixtures.sh" "$fixtures" >/dev/null 2>&1
-[ -x "$fixtures/probe-x86_64" ] || { echo "FAIL: tests/fixtures/build-fixtures.sh did not build probe-x86_64"; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/elfrun-security-config.XXXXXX") || exit 1
-trap 'security_cleanup; rm -rf "$work"' EXIT
-chmod 755 "$work"
-cd "$work" || exit 1
 export ELFRUN_NO_CACHE=1
 unset XDG_CONFIG_HOME
 

@@ -211,6 +211,25 @@ TEST_F(LauncherRunTest, ShLauncherBuildsTheSameCommand) {
                                                                      "../libexec/prog][-v]\nunset\n");
 }
 
+// The sh launcher quotes its paths with util::shell_quote: hostile names (quotes, $(), backticks, spaces, a tab,
+// a newline, a leading dash) reach the loader byte for byte, and nothing in them runs.
+TEST_F(LauncherRunTest, ShLauncherPassesHostileNamesUnchanged) {
+  const std::string hostile = "d 'q' $(touch ran) `touch ran2` \"x\"\t-y\nz";
+  std::filesystem::create_directories(dir_ + "/b/lib/" + hostile);
+  write(dir_ + "/b/lib/" + hostile + "/loader",
+        "#!/bin/sh\n{ for a in \"$@\"; do printf '[%s]' \"$a\"; done; echo; } > \"$OUT\"\n", 0755);
+  LauncherData d = data();
+  d.loader = "../lib/" + hostile + "/loader";
+  d.library_dirs = {"../lib/" + hostile};
+  d.program = "../libexec/-" + hostile;
+  d.pass_argv0 = false;
+  write(dir_ + "/b/bin/prog", bundle::sh_launcher(d), 0755);
+  EXPECT_EQ(run("b/bin/prog x"),
+            "[--library-path][b/bin/../lib/" + hostile + "][--inhibit-cache][b/bin/../libexec/-" + hostile + "][x]\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/ran"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/ran2"));
+}
+
 TEST_F(LauncherRunTest, ShLauncherUsesQemuWithoutABinfmtHandler) {
   // A qemu stand-in on PATH, with a name the kernel surely has no binfmt_misc handler for.
   std::filesystem::create_directories(dir_ + "/path");
