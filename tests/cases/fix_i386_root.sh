@@ -1,5 +1,5 @@
 #!/bin/sh
-# ctest-labels: slow
+# ctest-labels: slow i386
 # ctest-timeout: 1800
 # `elfrun fix` in the reference case of SPEC.md (issue 12): a COPY of the i386 reference root (scripts/make-i386-root;
 # the shared root itself is never touched), with a 64-bit glibc in /usr/x86_64-pc-linux-gnu/lib and the 64-bit hello
@@ -17,9 +17,10 @@
 #     a journal directory others may write to;
 #   - the same apply and undo from outside with `--root COPY`: the plan runs `chroot COPY /sbin/ldconfig`, ./m64
 #     then runs inside, and undo leaves the copy as it was.
-# The elfrun run inside the root: $elfrun when it is static or i386, else $ELFRUN_STATIC, else build/static/elfrun
-# of this tree, else $ELFRUN_I386, else $elfrun through a private copy of its loader and libraries in
-# /opt/elfrun-test (left out of the ELF files compared). Needs root (chroot, mount); otherwise skipped (77), and
+# The elfrun run inside the root: the one under test ($elfrun_binary; $elfrun may be its qemu-i386 wrapper) when it
+# is static or i386, else $ELFRUN_STATIC, else build/static/elfrun of this tree, else $ELFRUN_I386, else the one
+# under test through a private copy of its loader and libraries in /opt/elfrun-test (left out of the ELF files
+# compared). Needs root (chroot, mount); otherwise skipped (77), and
 # under CI=true a failure.
 set -u
 . "$(dirname "$0")/lib/case.sh"
@@ -36,7 +37,7 @@ if [ "${1:-}" != --in-namespace ]; then
     ! readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
   }
   inner=
-  for candidate in "$elfrun" "${ELFRUN_STATIC:-}" "$source_dir/build/static/elfrun" "${ELFRUN_I386:-}"; do
+  for candidate in "$elfrun_binary" "${ELFRUN_STATIC:-}" "$source_dir/build/static/elfrun" "${ELFRUN_I386:-}"; do
     if [ -n "$candidate" ] && static_or_i386 "$candidate"; then
       inner=$candidate
       break
@@ -76,12 +77,12 @@ EOF
   else
     # As why_reference_i386_root.sh does: this dynamic x86-64 build, its loader and libraries in /opt/elfrun-test
     # (a place loader discovery does not scan), behind a wrapper script.
-    interpreter=$(readelf -l "$elfrun" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+    interpreter=$(readelf -l "$elfrun_binary" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
     mkdir -p "$copy/opt/elfrun-test/lib" && cp -L "$interpreter" "$copy/opt/elfrun-test/lib/" || exit 1
-    for library in $(ldd "$elfrun" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+    for library in $(ldd "$elfrun_binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
       cp -L "$library" "$copy/opt/elfrun-test/lib/" || exit 1
     done
-    cp "$elfrun" "$copy/opt/elfrun-test/elfrun" || exit 1
+    cp "$elfrun_binary" "$copy/opt/elfrun-test/elfrun" || exit 1
     printf '#!/bin/sh\nexec /opt/elfrun-test/lib/%s --library-path /opt/elfrun-test/lib /opt/elfrun-test/elfrun "$@"\n' \
       "$(basename "$interpreter")" >"$copy/usr/local/bin/elfrun" && chmod +x "$copy/usr/local/bin/elfrun" || exit 1
   fi
