@@ -20,10 +20,13 @@
 # The elfrun run inside the root: the one under test ($elfrun_binary; $elfrun may be its qemu-i386 wrapper) when it
 # is static or i386, else $ELFRUN_STATIC, else build/static/elfrun of this tree, else $ELFRUN_I386, else the one
 # under test through a private copy of its loader and libraries in /opt/elfrun-test (left out of the ELF files
-# compared). Needs root (chroot, mount); otherwise skipped (77), and
+# compared). On a kernel that does not run i386 programs (or with ELFRUN_I386_VIA_QEMU=1) the copy is entered through
+# a user namespace with every uid and gid mapped to itself, whose binfmt_misc hands its i386 programs (sh, ldconfig,
+# ldd) to qemu-i386-static (tests/cases/lib/i386_root.sh). Needs root (chroot, mount); otherwise skipped (77), and
 # under CI=true a failure.
 set -u
 . "$(dirname "$0")/lib/case.sh"
+. "$(dirname "$0")/lib/i386_root.sh"
 this_case=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 if [ "${1:-}" != --in-namespace ]; then
@@ -90,18 +93,22 @@ EOF
     echo "FAIL: the i386 root already has /lib64/ld-linux-x86-64.so.2"
     exit 1
   }
-  unshare --mount --propagation private true 2>/dev/null || case_skip "unshare --mount is not allowed here"
-  unshare --mount --propagation private sh "$this_case" --in-namespace "$work"
+  # Natively a private mount namespace; where the kernel does not run i386 programs (or ELFRUN_I386_VIA_QEMU=1), a
+  # user namespace with every uid and gid mapped whose binfmt_misc hands the copy's i386 programs to qemu-i386-static.
+  i386_root_unshare_all_ids "$copy" "$this_case" --in-namespace "$work"
   exit $?
 fi
 
 # ---- in a private mount namespace: the /proc mounted here vanishes with it ----
 work=${2:?}
 copy=$work/root
+i386_root_private "$work" "$copy"  # exits unless in a private mount namespace, on sane paths
 mount -t proc proc "$copy/proc" || {
   echo "FAIL: cannot mount /proc in the copy"
   exit 1
 }
+i386_root_binfmt "$copy"  # the emulated way
+i386_root_check_emulated "$copy"
 
 # in_root COMMAND [USERSPEC]: COMMAND with sh inside the copy, in ${in_dir:-/root}; $in_out, $in_status.
 in_root() {
