@@ -121,10 +121,14 @@ in_root() {
 expect_status() {
   [ "$in_status" -eq "$1" ] || case_fail "\"$in_command\" exited $in_status, not $1"
 }
-# listing FILE: every path of the copy but /proc, with type, mode, owner, and its hash or link target.
+# listing FILE: every path of the copy but /proc and root's own cache directory (user data, as package_deb.sh has
+# it: an i386 elfrun under qemu-i386 caches there what the x86-64 probe found, uname saying i686), with type, mode,
+# owner, and its hash or link target.
 listing() {
-  (cd "$copy" && find . -xdev -path ./proc -prune -o -printf '%y %m %U:%G %p %l\n' | LC_ALL=C sort >"$1.paths" &&
-    find . -xdev -path ./proc -prune -o -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort >"$1.hashes")
+  (cd "$copy" && find . -xdev \( -path ./proc -o -path ./root/.cache \) -prune -o -printf '%y %m %U:%G %p %l\n' |
+    LC_ALL=C sort >"$1.paths" &&
+    find . -xdev \( -path ./proc -o -path ./root/.cache \) -prune -o -type f -print0 | xargs -0 sha256sum |
+    LC_ALL=C sort >"$1.hashes")
 }
 same_listing() {
   if ! cmp -s "$1.paths" "$2.paths" || ! cmp -s "$1.hashes" "$2.hashes"; then
