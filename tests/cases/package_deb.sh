@@ -31,8 +31,13 @@ if [ "${1:-}" = --in-namespace ]; then
   merged=$work/$arch-merged
   i386_root_private "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
   mkdir -p "$work/$arch-upper" "$work/$arch-overlay-work" "$merged"
-  mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/$arch-upper,workdir=$work/$arch-overlay-work" \
-    "$merged" || case_skip "overlayfs cannot be mounted here"
+  # In the emulated way's user namespace the overlay keeps its own attributes in user.* xattrs (userxattr): with the
+  # trusted.* ones it cannot write there, renaming a directory dpkg made fails with EXDEV.
+  overlay_extra=
+  [ "${ELFRUN_I386_ROOT_EMULATED:-0}" = 1 ] && overlay_extra=,userxattr
+  mount -t overlay overlay \
+    -o "lowerdir=$root,upperdir=$work/$arch-upper,workdir=$work/$arch-overlay-work$overlay_extra" "$merged" ||
+    case_skip "overlayfs cannot be mounted here"
   mount -t proc proc "$merged/proc" || {
     echo "FAIL: cannot mount /proc in the $arch root"
     exit 1
