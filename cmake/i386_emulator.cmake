@@ -6,7 +6,8 @@
 # ELFRUN_I386_VIA_QEMU (environment at the first configure, or -D): 1 always runs them under qemu-i386 (so that the
 # emulated path is tested on any kernel), 0 never does; unset, a probe decides: a trivial program built with the
 # configured compiler (-m32) is run, and qemu-i386 is used when the kernel refuses it.
-# Sets ELFRUN_I386_EMULATOR (the emulator, or empty). Included from the top CMakeLists.txt before any target.
+# Sets ELFRUN_I386_EMULATOR (the emulator, or empty), also in the cache for scripts that run the built binary
+# (debian/rules). Included from the top CMakeLists.txt before any target.
 set(ELFRUN_I386_EMULATOR "")
 if(CMAKE_SIZEOF_VOID_P EQUAL 4 AND CMAKE_HOST_SYSTEM_PROCESSOR MATCHES "^(x86_64|amd64|AMD64)$")
   if(NOT DEFINED ELFRUN_I386_VIA_QEMU)
@@ -30,3 +31,4 @@ if(CMAKE_SIZEOF_VOID_P EQUAL 4 AND CMAKE_HOST_SYSTEM_PROCESSOR MATCHES "^(x86_64
     message(STATUS "i386 programs: run under ${ELFRUN_QEMU_I386} (ELFRUN_I386_VIA_QEMU or the probe)")
   endif()
 endif()
+set(ELFRUN_I386_EMULATOR "${ELFRUN_I386_EMULATOR}" CACHE INTERNAL "What runs the built i386 binaries (empty: the kernel)" FORCE)

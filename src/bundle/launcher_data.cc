@@ -10,7 +10,7 @@
 namespace elfrun::bundle {
 
 namespace embedded {
-// Defined in the generated embedded_launchers.cc (launcher/embed.cmake).
+// Defined in the generated embedded_launchers.cc (cmake/embedded_programs.cmake).
 extern const unsigned char launcher_x86_64[];
 extern const std::size_t launcher_x86_64_size;
 extern const unsigned char launcher_i386[];

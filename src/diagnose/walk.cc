@@ -2,8 +2,6 @@
 #include "diagnose/walk.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -16,6 +14,7 @@
 
 #include "loader/hwcaps.h"
 #include "loader/kernel_machines.h"
+#include "loader/open_in_root.h"
 #include "run/plan.h"
 #include "util/quote.h"
 
@@ -88,21 +87,11 @@ std::optional<std::string> Walk::real_host_path(const std::string& inside_path) 
   std::string absolute = inside_path.empty() || inside_path[0] != '/' ? "/" + inside_path : inside_path;
   int root_fd = ::open(options_.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return std::nullopt;
-  struct open_how how {};
-  how.flags = O_PATH | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  long fd = ::syscall(SYS_openat2, root_fd, absolute.c_str(), &how, sizeof how);
+  // Without openat2 (qemu-user 7.2 has none: an i386 elfrun on a kernel without IA32 emulation) the path is walked
+  // inside the root, never resolved on the host.
+  int fd = loader::open_in_root(root_fd, absolute, O_PATH | O_CLOEXEC);
   int error = errno;
   ::close(root_fd);
-  if (fd < 0 && error == ENOSYS) {
-    // A kernel before 5.6: the plain path under the root (symlinks then resolve on the host, a rare difference).
-    std::string joined = options_.root + absolute;
-    char* real = ::realpath(joined.c_str(), nullptr);
-    if (real == nullptr) return std::nullopt;
-    std::string result = real;
-    std::free(real);
-    return result;
-  }
   if (fd < 0) {
     errno = error;
     return std::nullopt;
@@ -110,7 +99,7 @@ std::optional<std::string> Walk::real_host_path(const std::string& inside_path) 
   char target[PATH_MAX];
   std::string link = "/proc/self/fd/" + std::to_string(fd);
   ssize_t length = ::readlink(link.c_str(), target, sizeof target - 1);
-  ::close(static_cast<int>(fd));
+  ::close(fd);
   if (length < 0) return std::nullopt;
   return std::string(target, static_cast<size_t>(length));
 }

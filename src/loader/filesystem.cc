@@ -13,6 +13,7 @@
 #include <climits>
 #include <vector>
 
+#include "loader/open_in_root.h"
 #include "util/access_log.h"
 #include "util/text.h"
 
@@ -141,20 +142,23 @@ std::optional<std::string> RootedFs::inside_path(const std::string& host) const 
   return host.substr(root_.size());
 }
 
+int open_in_root(int root_fd, const std::string& path, int flags) {
+  struct open_how how {};
+  how.flags = static_cast<uint64_t>(flags);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof how);
+  if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EAGAIN)) return static_cast<int>(fd);
+  // No openat2 (Linux before 5.6, a seccomp filter, qemu-user 7.2): walk the path ourselves.
+  return open_in_root_by_walking(root_fd, path, flags);
+}
+
 int RootedFs::open_fd(const std::string& path, int flags) {
   if (is_host_) return ::open(path.c_str(), flags);
   if (root_fd_ < 0) {
     errno = ENOENT;
     return -1;
   }
-  std::string absolute_path = absolute(path);
-  struct open_how how {};
-  how.flags = static_cast<uint64_t>(flags);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  long fd = ::syscall(SYS_openat2, root_fd_, absolute_path.c_str(), &how, sizeof how);
-  if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EAGAIN)) return static_cast<int>(fd);
-  // No openat2 (Linux before 5.6, or a seccomp filter): walk the path ourselves.
-  return open_in_root_by_walking(root_fd_, absolute_path, flags);
+  return loader::open_in_root(root_fd_, absolute(path), flags);
 }
 
 namespace {

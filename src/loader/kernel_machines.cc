@@ -267,17 +267,6 @@ KernelAbiSources KernelAbiSources::for_user() {
 
 KernelAbiAnswer find_kernel_abi(X86Abi abi, const KernelAbiSources& sources) {
   KernelAbiAnswer answer;
-  if (sources.read_environment) {
-    std::string variable(force_variable(abi));
-    const char* value = util::watched_getenv(variable.c_str());
-    if (auto forced = value ? parse_forced_answer(value) : std::nullopt) {
-      answer.runs = *forced;
-      answer.source = KernelAbiAnswer::Source::forced;
-      answer.exec_error = *forced ? 0 : ENOEXEC;
-      answer.evidence = variable + "=" + value + " forces the answer (" + probe_name(abi) + " was not run)";
-      return answer;
-    }
-  }
   // binfmt_misc is consulted before binfmt_elf: a handler taking the probe takes every program of its kind.
   if (!sources.binfmt_misc_dir.empty()) {
     bool mounted = false;
@@ -288,6 +277,19 @@ KernelAbiAnswer find_kernel_abi(X86Abi abi, const KernelAbiSources& sources) {
       answer.source = KernelAbiAnswer::Source::binfmt_misc;
       answer.evidence = "binfmt_misc entry " + handler->name + " (" + handler->interpreter + ") takes " +
                         std::string(abi_name(abi)) + " programs before the kernel's own ELF loader sees them";
+      return answer;
+    }
+  }
+  // The switch stands in for the probe (what the kernel's own ELF loader does), not for binfmt_misc, which the
+  // kernel consults first: with a handler registered, a kernel without IA32 emulation still runs i386 programs.
+  if (sources.read_environment) {
+    std::string variable(force_variable(abi));
+    const char* value = util::watched_getenv(variable.c_str());
+    if (auto forced = value ? parse_forced_answer(value) : std::nullopt) {
+      answer.runs = *forced;
+      answer.source = KernelAbiAnswer::Source::forced;
+      answer.exec_error = *forced ? 0 : ENOEXEC;
+      answer.evidence = variable + "=" + value + " forces the answer (" + probe_name(abi) + " was not run)";
       return answer;
     }
   }

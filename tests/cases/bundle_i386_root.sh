@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-labels: i386
 # ctest-timeout: 1800
 # The issue's own check of `elfrun bundle`: in the reference i386 root (scripts/make-i386-root, cached and shared,
 # never modified: this case works on an overlayfs on top of it, or a copy, in a private mount namespace), with every

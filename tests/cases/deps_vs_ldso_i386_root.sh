@@ -1,5 +1,5 @@
 #!/bin/sh
-# ctest-labels: slow
+# ctest-labels: slow i386
 # ctest-timeout: 1800
 # The loader is the judge, in an i386 Debian root (scripts/make-i386-root: debootstrap --arch=i386 --variant=minbase,
 # cached outside the checkout): for every dynamically linked i386 ELF file F under ROOT/usr/bin, ROOT/usr/sbin and

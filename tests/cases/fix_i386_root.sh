@@ -1,5 +1,5 @@
 #!/bin/sh
-# ctest-labels: slow
+# ctest-labels: slow i386
 # ctest-timeout: 1800
 # `elfrun fix` in the reference case of SPEC.md (issue 12): a COPY of the i386 reference root (scripts/make-i386-root;
 # the shared root itself is never touched), with a 64-bit glibc in /usr/x86_64-pc-linux-gnu/lib and the 64-bit hello
@@ -17,12 +17,16 @@
 #     a journal directory others may write to;
 #   - the same apply and undo from outside with `--root COPY`: the plan runs `chroot COPY /sbin/ldconfig`, ./m64
 #     then runs inside, and undo leaves the copy as it was.
-# The elfrun run inside the root: $elfrun when it is static or i386, else $ELFRUN_STATIC, else build/static/elfrun
-# of this tree, else $ELFRUN_I386, else $elfrun through a private copy of its loader and libraries in
-# /opt/elfrun-test (left out of the ELF files compared). Needs root (chroot, mount); otherwise skipped (77), and
+# The elfrun run inside the root: the one under test ($elfrun_binary; $elfrun may be its qemu-i386 wrapper) when it
+# is static or i386, else $ELFRUN_STATIC, else build/static/elfrun of this tree, else $ELFRUN_I386, else the one
+# under test through a private copy of its loader and libraries in /opt/elfrun-test (left out of the ELF files
+# compared). On a kernel that does not run i386 programs (or with ELFRUN_I386_VIA_QEMU=1) the copy is entered through
+# a user namespace with every uid and gid mapped to itself, whose binfmt_misc hands its i386 programs (sh, ldconfig,
+# ldd) to qemu-i386-static (tests/cases/lib/i386_root.sh). Needs root (chroot, mount); otherwise skipped (77), and
 # under CI=true a failure.
 set -u
 . "$(dirname "$0")/lib/case.sh"
+. "$(dirname "$0")/lib/i386_root.sh"
 this_case=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 if [ "${1:-}" != --in-namespace ]; then
@@ -36,7 +40,7 @@ if [ "${1:-}" != --in-namespace ]; then
     ! readelf -l "$1" 2>/dev/null | grep -q 'Requesting program interpreter'
   }
   inner=
-  for candidate in "$elfrun" "${ELFRUN_STATIC:-}" "$source_dir/build/static/elfrun" "${ELFRUN_I386:-}"; do
+  for candidate in "$elfrun_binary" "${ELFRUN_STATIC:-}" "$source_dir/build/static/elfrun" "${ELFRUN_I386:-}"; do
     if [ -n "$candidate" ] && static_or_i386 "$candidate"; then
       inner=$candidate
       break
@@ -76,12 +80,12 @@ EOF
   else
     # As why_reference_i386_root.sh does: this dynamic x86-64 build, its loader and libraries in /opt/elfrun-test
     # (a place loader discovery does not scan), behind a wrapper script.
-    interpreter=$(readelf -l "$elfrun" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+    interpreter=$(readelf -l "$elfrun_binary" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
     mkdir -p "$copy/opt/elfrun-test/lib" && cp -L "$interpreter" "$copy/opt/elfrun-test/lib/" || exit 1
-    for library in $(ldd "$elfrun" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+    for library in $(ldd "$elfrun_binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
       cp -L "$library" "$copy/opt/elfrun-test/lib/" || exit 1
     done
-    cp "$elfrun" "$copy/opt/elfrun-test/elfrun" || exit 1
+    cp "$elfrun_binary" "$copy/opt/elfrun-test/elfrun" || exit 1
     printf '#!/bin/sh\nexec /opt/elfrun-test/lib/%s --library-path /opt/elfrun-test/lib /opt/elfrun-test/elfrun "$@"\n' \
       "$(basename "$interpreter")" >"$copy/usr/local/bin/elfrun" && chmod +x "$copy/usr/local/bin/elfrun" || exit 1
   fi
@@ -89,18 +93,22 @@ EOF
     echo "FAIL: the i386 root already has /lib64/ld-linux-x86-64.so.2"
     exit 1
   }
-  unshare --mount --propagation private true 2>/dev/null || case_skip "unshare --mount is not allowed here"
-  unshare --mount --propagation private sh "$this_case" --in-namespace "$work"
+  # Natively a private mount namespace; where the kernel does not run i386 programs (or ELFRUN_I386_VIA_QEMU=1), a
+  # user namespace with every uid and gid mapped whose binfmt_misc hands the copy's i386 programs to qemu-i386-static.
+  i386_root_unshare_all_ids "$copy" "$this_case" --in-namespace "$work"
   exit $?
 fi
 
 # ---- in a private mount namespace: the /proc mounted here vanishes with it ----
 work=${2:?}
 copy=$work/root
+i386_root_private "$work" "$copy"  # exits unless in a private mount namespace, on sane paths
 mount -t proc proc "$copy/proc" || {
   echo "FAIL: cannot mount /proc in the copy"
   exit 1
 }
+i386_root_binfmt "$copy"  # the emulated way
+i386_root_check_emulated "$copy"
 
 # in_root COMMAND [USERSPEC]: COMMAND with sh inside the copy, in ${in_dir:-/root}; $in_out, $in_status.
 in_root() {
@@ -113,10 +121,14 @@ in_root() {
 expect_status() {
   [ "$in_status" -eq "$1" ] || case_fail "\"$in_command\" exited $in_status, not $1"
 }
-# listing FILE: every path of the copy but /proc, with type, mode, owner, and its hash or link target.
+# listing FILE: every path of the copy but /proc and root's own cache directory (user data, as package_deb.sh has
+# it: an i386 elfrun under qemu-i386 caches there what the x86-64 probe found, uname saying i686), with type, mode,
+# owner, and its hash or link target.
 listing() {
-  (cd "$copy" && find . -xdev -path ./proc -prune -o -printf '%y %m %U:%G %p %l\n' | LC_ALL=C sort >"$1.paths" &&
-    find . -xdev -path ./proc -prune -o -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort >"$1.hashes")
+  (cd "$copy" && find . -xdev \( -path ./proc -o -path ./root/.cache \) -prune -o -printf '%y %m %U:%G %p %l\n' |
+    LC_ALL=C sort >"$1.paths" &&
+    find . -xdev \( -path ./proc -o -path ./root/.cache \) -prune -o -type f -print0 | xargs -0 sha256sum |
+    LC_ALL=C sort >"$1.hashes")
 }
 same_listing() {
   if ! cmp -s "$1.paths" "$2.paths" || ! cmp -s "$1.hashes" "$2.hashes"; then

@@ -21,6 +21,7 @@
 # not), unshare, overlayfs and the packages scripts/bootstrap installs; else skipped (77; CI: fails).
 set -u
 . "$(dirname "$0")/lib/case.sh"
+. "$(dirname "$0")/lib/i386_root.sh"
 this_case=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 
 # ---- inside a private mount namespace: install, check and remove one .deb in an overlay of ROOT ----
@@ -28,13 +29,20 @@ this_case=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 if [ "${1:-}" = --in-namespace ]; then
   work=$2 arch=$3 root=$4 deb=$5
   merged=$work/$arch-merged
+  i386_root_private "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
   mkdir -p "$work/$arch-upper" "$work/$arch-overlay-work" "$merged"
-  mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/$arch-upper,workdir=$work/$arch-overlay-work" \
-    "$merged" || case_skip "overlayfs cannot be mounted here"
+  # In the emulated way's user namespace the overlay keeps its own attributes in user.* xattrs (userxattr): with the
+  # trusted.* ones it cannot write there, renaming a directory dpkg made fails with EXDEV.
+  overlay_extra=
+  [ "${ELFRUN_I386_ROOT_EMULATED:-0}" = 1 ] && overlay_extra=,userxattr
+  mount -t overlay overlay \
+    -o "lowerdir=$root,upperdir=$work/$arch-upper,workdir=$work/$arch-overlay-work$overlay_extra" "$merged" ||
+    case_skip "overlayfs cannot be mounted here"
   mount -t proc proc "$merged/proc" || {
     echo "FAIL: cannot mount /proc in the $arch root"
     exit 1
   }
+  i386_root_binfmt "$merged"  # the i386 root entered the emulated way: its dpkg and sh through qemu-i386-static
   in_root() {
     in_out=$(chroot "$merged" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       LC_ALL=C.UTF-8 NO_COLOR=1 /bin/sh -c "cd /root && $1" 2>&1)
@@ -107,7 +115,7 @@ if [ "${1:-}" = --in-namespace ]; then
   else
     echo "$arch root: after dpkg -r, $(wc -l <"$work/$arch-after") paths, as before dpkg -i"
   fi
-  umount "$merged/proc"
+  # Nothing is unmounted by hand: the overlay, /proc and binfmt_misc vanish with the namespace.
   [ "$case_failures" -eq 0 ]
   exit $?
 fi
@@ -180,7 +188,14 @@ for arch in $archs; do
     echo "FAIL: scripts/make-root $arch could not make the root"
     exit 1
   }
-  unshare --mount --propagation private sh "$this_case" --in-namespace "$work" "$arch" "$root" \
-    "$debs/elfrun_${version}_$arch.deb" || status=1
+  if [ "$arch" = i386 ]; then
+    # Natively a private mount namespace; on a kernel that does not run i386 programs (or ELFRUN_I386_VIA_QEMU=1) a
+    # user namespace with every id mapped and a binfmt_misc handing i386 programs to qemu-i386-static.
+    i386_root_unshare_all_ids "$root" "$this_case" --in-namespace "$work" "$arch" "$root" \
+      "$debs/elfrun_${version}_$arch.deb" || status=1
+  else
+    ELFRUN_I386_ROOT_EMULATED=0 unshare --mount --propagation private sh "$this_case" --in-namespace "$work" \
+      "$arch" "$root" "$debs/elfrun_${version}_$arch.deb" || status=1
+  fi
 done
 exit $status

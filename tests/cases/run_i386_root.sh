@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-labels: i386
 # ctest-timeout: 1800
 # The reference case of SPEC.md, automated. An i386 Debian root (scripts/make-i386-root: debootstrap minbase,
 # cached and shared, never modified: this case works on an overlayfs on top of it, or on a copy, in a private mount

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-labels: i386
 # `elfrun run` on an i386 program when the kernel does not run i386 programs itself (issue 11), forced here with
 # ELFRUN_KERNEL_RUNS_I386=0 (the documented switch; on a kernel with IA32 emulation off the probe gives the same
 # answer): the program goes through qemu-i386 with the root that holds its loader (the host's own

@@ -1,4 +1,5 @@
 #!/bin/sh
+# ctest-labels: i386
 # `elfrun why` on i386 and x32 programs when the kernel does not run them (issue 11): the answer comes from the
 # running kernel (elfrun execs its own tiny probe, src/loader/kernel_machines.h), never from uname.
 #   - Against the real kernel: a `gcc -m32` hello and a static x32 program are exec'd here; `why` must agree with

@@ -1,5 +1,5 @@
 #!/bin/sh
-# ctest-labels: slow
+# ctest-labels: slow i386
 # ctest-timeout: 1800
 # The reference case of SPEC.md, automated (issue 5, finding 5): an i386 Debian userland (scripts/make-i386-root) on
 # this 64-bit kernel, /proc mounted, a 64-bit glibc copied to /usr/x86_64-pc-linux-gnu/lib, and a 64-bit hello world

@@ -211,6 +211,15 @@ TEST(KernelMachines, BinfmtMiscHandlerTakingTheProbeMeansNotNatively) {
   EXPECT_NE(answer.evidence.find("qemu-i386"), std::string::npos) << answer.evidence;
   // It takes i386 programs only.
   EXPECT_EQ(find_kernel_abi(X86Abi::x32, sources).source, KernelAbiAnswer::Source::probe);
+  // The switch stands in for the probe, not for the handler, which the kernel consults first (so that
+  // ELFRUN_KERNEL_RUNS_I386=0 with a handler registered is what a kernel without IA32 emulation does with one).
+  sources.read_environment = true;
+  ::setenv("ELFRUN_KERNEL_RUNS_I386", "0", 1);
+  EXPECT_EQ(find_kernel_abi(X86Abi::i386, sources).source, KernelAbiAnswer::Source::binfmt_misc);
+  ::setenv("ELFRUN_KERNEL_RUNS_I386", "1", 1);
+  EXPECT_EQ(find_kernel_abi(X86Abi::i386, sources).source, KernelAbiAnswer::Source::binfmt_misc);
+  ::unsetenv("ELFRUN_KERNEL_RUNS_I386");
+  sources.read_environment = false;
   // A disabled entry takes nothing.
   write_file(dir / "binfmt_misc/status", "disabled\n");
   EXPECT_EQ(find_kernel_abi(X86Abi::i386, sources).source, KernelAbiAnswer::Source::probe);

@@ -10,6 +10,9 @@
 #
 #     i386_root_via_qemu ROOT      true when the root is to be entered the emulated way
 #     i386_root_unshare ROOT SCRIPT ARGS...   runs `sh SCRIPT ARGS...` in the right kind of namespace for ROOT
+#     i386_root_unshare_all_ids ROOT SCRIPT ARGS...   the same, but the emulated way's user namespace maps every uid
+#                                  and gid 0-65535 to itself (not only root), for a case that checks owners or
+#                                  changes user in the root (chroot --userspec); needs root on the host
 #     i386_root_binfmt MERGED      inside it: registers qemu-i386-static for i386 programs (when emulated), makes
 #                                  MERGED/proc/sys/fs/binfmt_misc show it (MERGED/proc must be mounted first) and
 #                                  binds the host's /dev/null and friends over the root's (nodev in a user namespace)
@@ -65,6 +68,41 @@ i386_root_unshare() {
     unshare --mount --propagation private true 2>/dev/null || case_skip "unshare --mount is not allowed here"
     ELFRUN_I386_ROOT_EMULATED=0 unshare --mount --propagation private sh "$@"
   fi
+}
+
+i386_root_unshare_all_ids() {
+  i386_root=${1:?i386_root_unshare_all_ids: no root}
+  shift
+  i386_root_via_qemu "$i386_root" || {
+    i386_root_unshare "$i386_root" "$@"
+    return $?
+  }
+  case_need_tools qemu-i386-static
+  unshare -Ur --mount --pid --fork --propagation private \
+    sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null ||
+    case_skip "binfmt_misc cannot be mounted in a new user namespace here (Linux >= 6.7 and user namespaces needed)"
+  # As scripts/make-root's second stage: the namespace waits for its maps, which this shell (root on the host)
+  # writes itself (newuidmap would want /etc/subuid entries for root); dpkg's files are root:shadow, root:tty...
+  ELFRUN_I386_ROOT_EMULATED=1 unshare --user --mount --pid --fork --propagation private sh -c '
+    waited=0
+    until [ -n "$(cat /proc/self/uid_map)" ]; do
+      [ "$waited" -lt 300 ] || { echo "FAIL: no uid map was written for the namespace"; exit 1; }
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    exec sh "$@"' i386_root_unshare_all_ids "$@" &
+  i386_root_namespace=$!
+  i386_root_host_user_ns=$(readlink /proc/self/ns/user)
+  i386_root_waited=0
+  while [ "$(readlink "/proc/$i386_root_namespace/ns/user" 2>/dev/null)" = "$i386_root_host_user_ns" ] &&
+    [ "$i386_root_waited" -lt 300 ]; do
+    sleep 0.1
+    i386_root_waited=$((i386_root_waited + 1))
+  done
+  printf '0 0 65536\n' >"/proc/$i386_root_namespace/uid_map" &&
+    printf '0 0 65536\n' >"/proc/$i386_root_namespace/gid_map" ||
+    echo "FAIL: cannot write the user namespace's uid and gid maps"
+  wait "$i386_root_namespace"
 }
 
 i386_root_binfmt() {
