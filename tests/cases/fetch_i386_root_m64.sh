@@ -1,5 +1,5 @@
 #!/bin/sh
-# ctest-labels: slow
+# ctest-labels: slow i386
 # ctest-timeout: 1800
 # The seed's case with no 64-bit glibc at all, fetched (issue 16). An overlay (or copy) of the i386 reference root
 # (scripts/make-i386-root: debootstrap minbase bookworm) with /usr/x86_64-pc-linux-gnu absent, the 64-bit hello world
