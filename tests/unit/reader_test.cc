@@ -409,7 +409,7 @@ TYPED_TEST(ReaderTest, SeparateDebugInfoFile) {
 
 // The real fixture binaries of fuzz/corpus, built by tests/fixtures/build-fixtures.sh and stripped.
 std::filesystem::path corpus_file(const std::string& name) {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "fuzz" / "corpus" / name;
+  return std::filesystem::path(ELFRUN_SOURCE_DIR) / "fuzz" / "corpus" / name;
 }
 
 ElfObject parse_fixture(const std::string& name) {
