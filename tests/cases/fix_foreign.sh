@@ -85,24 +85,17 @@ argv[2]
   fi
 
   # ---- a private binfmt_misc ----
-  if ! unshare -Ur --mount sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null; then
-    case_skip "binfmt_misc cannot be mounted in a new user namespace here (Linux >= 6.7 and user namespaces needed)"
-  fi
-  unshare -Ur --mount sh "$this_case" --in-namespace "$work" "$elfrun" || case_fail "the namespace part failed"
+  case_in_private_binfmt_misc sh "$this_case" --in-namespace "$work" "$elfrun" || case_fail "the namespace part failed"
   echo "fix_foreign: $case_failures failures"
   [ "$case_failures" -eq 0 ]
   exit $?
 fi
 
-# ---- in a user namespace of our own, with its own binfmt_misc ----
+# ---- in a user namespace of our own, with its own binfmt_misc (case_in_private_binfmt_misc) ----
 work=${2:?}
 elfrun=${3:?}
 root=$work/root
-dir=/proc/sys/fs/binfmt_misc
-mount -t binfmt_misc binfmt_misc "$dir" || {
-  echo "FAIL: cannot mount binfmt_misc"
-  exit 1
-}
+dir=/proc/sys/fs/binfmt_misc  # mounted by case_in_private_binfmt_misc
 run() {
   out=$("$@" 2>&1)
   status=$?

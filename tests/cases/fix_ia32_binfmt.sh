@@ -37,24 +37,17 @@ if [ "${1:-}" != --in-namespace ]; then
     case_fail "gcc -m32 cannot build (Debian packages gcc-multilib, libc6-dev-i386)"
   printf '#include <unistd.h>\nint main(void) { pause(); return 0; }\n' >"$work/pause.c"
   gcc -m32 -o "$work/pause32" "$work/pause.c" || case_fail "gcc -m32 cannot build the pausing program"
-  if ! unshare -Ur --mount sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null; then
-    case_skip "binfmt_misc cannot be mounted in a new user namespace here (Linux >= 6.7 and user namespaces needed)"
-  fi
-  unshare -Ur --mount sh "$this_case" --in-namespace "$work" "$elfrun" || case_fail "the namespace part failed"
+  case_in_private_binfmt_misc sh "$this_case" --in-namespace "$work" "$elfrun" || case_fail "the namespace part failed"
   echo "fix_ia32_binfmt: $case_failures failures"
   [ "$case_failures" -eq 0 ]
   exit $?
 fi
 
-# ---- in a user namespace of our own, with its own binfmt_misc ----
+# ---- in a user namespace of our own, with its own binfmt_misc (case_in_private_binfmt_misc) ----
 work=${2:?}
 elfrun=${3:?}
 root=$work/root
-dir=/proc/sys/fs/binfmt_misc
-mount -t binfmt_misc binfmt_misc "$dir" || {
-  echo "FAIL: cannot mount binfmt_misc"
-  exit 1
-}
+dir=/proc/sys/fs/binfmt_misc  # mounted by case_in_private_binfmt_misc
 trap '[ -e "$dir/qemu-i386" ] && echo -1 >"$dir/qemu-i386"' EXIT
 ELFRUN_KERNEL_RUNS_I386=0
 export ELFRUN_KERNEL_RUNS_I386

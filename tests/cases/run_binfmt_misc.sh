@@ -31,16 +31,11 @@ clang --target=aarch64-linux-gnu --sysroot=/usr/aarch64-linux-gnu -fuse-ld=lld -
 cp "$fixtures/hello-aarch64" "$work/hello-dynamic"
 qemu=$(command -v qemu-aarch64)
 
-if ! unshare -Ur --mount sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null; then
-  case_skip "binfmt_misc cannot be mounted in a new user namespace here (Linux >= 6.7 and user namespaces needed)"
-fi
-
 # Everything below runs in the namespace; its output is checked afterwards.
-unshare -Ur --mount sh -c '
+case_in_private_binfmt_misc sh -c '
   cd "$1" || exit 1
   elfrun=$2 qemu=$3
   dir=/proc/sys/fs/binfmt_misc
-  mount -t binfmt_misc binfmt_misc "$dir" || exit 1
   entry=elfrun-test-aarch64
   trap "[ -e $dir/$entry ] && echo -1 > $dir/$entry" EXIT
   magic="\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00"

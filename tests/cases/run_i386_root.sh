@@ -34,28 +34,7 @@ cross_lib=/usr/x86_64-linux-gnu/lib
 [ -f "$cross_lib/ld-linux-x86-64.so.2" ] && [ -f "$cross_lib/libc.so.6" ] ||
   case_skip "no 64-bit glibc at $cross_lib (Debian package libc6-amd64-cross; scripts/bootstrap installs it)"
 
-is_i386_elf() {
-  LC_ALL=C file -bL "$1" | grep -q '^ELF 32-bit LSB .*Intel 80386'
-}
-if is_i386_elf "$elfrun_binary"; then
-  elfrun_i386=$elfrun_binary
-elif [ -n "${ELFRUN_I386:-}" ]; then
-  elfrun_i386=$ELFRUN_I386
-  is_i386_elf "$elfrun_i386" || { echo "FAIL: ELFRUN_I386=$elfrun_i386 is not an i386 ELF program"; exit 1; }
-else
-  case_need_tools cmake ninja
-  i386_build=$build_dir/i386-elfrun
-  echo "building an i386 elfrun in $i386_build (the i386 preset's flags)"
-  if ! { cmake -S "$source_dir" -B "$i386_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DELFRUN_TESTS=OFF \
-      -DCMAKE_C_FLAGS=-m32 -DCMAKE_CXX_FLAGS=-m32 -DCMAKE_EXE_LINKER_FLAGS=-m32 >"$build_dir/i386-elfrun.log" 2>&1 &&
-    cmake --build "$i386_build" --target elfrun -j2 >>"$build_dir/i386-elfrun.log" 2>&1; }; then
-    tail -n 30 "$build_dir/i386-elfrun.log"
-    echo "FAIL: could not build an i386 elfrun (log: $build_dir/i386-elfrun.log)"
-    exit 1
-  fi
-  elfrun_i386=$i386_build/elfrun
-fi
-echo "i386 elfrun: $elfrun_i386"
+i386_elfrun
 
 root=$(sh "$source_dir/scripts/make-i386-root") || {
   echo "FAIL: scripts/make-i386-root could not make the i386 root"

@@ -100,6 +100,22 @@ case_with_proc() {
     "$@"' case_with_proc "$case_root" "$@"
 }
 
+# case_in_private_binfmt_misc COMMAND [ARGS...]: runs COMMAND in a user namespace of its own (unshare -Ur --mount)
+# whose binfmt_misc (Linux >= 6.7 gives every user namespace one) is mounted at /proc/sys/fs/binfmt_misc: what it
+# registers there is seen by that namespace only and goes away with it; nothing is registered for the machine. The
+# case is skipped (exit 77) where such a binfmt_misc cannot be mounted.
+case_in_private_binfmt_misc() {
+  if ! unshare -Ur --mount sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null; then
+    case_skip "binfmt_misc cannot be mounted in a new user namespace here (Linux >= 6.7 and user namespaces needed)"
+  fi
+  unshare -Ur --mount sh -c '
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || {
+      echo "FAIL: cannot mount binfmt_misc in the namespace"
+      exit 1
+    }
+    "$@"' case_in_private_binfmt_misc "$@"
+}
+
 case_expect_exit() {
   case_name=$1
   case_expected=$2

@@ -16,6 +16,9 @@
 #     i386_root_binfmt MERGED      inside it: registers qemu-i386-static for i386 programs (when emulated), makes
 #                                  MERGED/proc/sys/fs/binfmt_misc show it (MERGED/proc must be mounted first) and
 #                                  binds the host's /dev/null and friends over the root's (nodev in a user namespace)
+#     i386_elfrun                  sets elfrun_i386 to an i386 elfrun of this source: the one under test when it is
+#                                  i386, else $ELFRUN_I386 (scripts/test sets it after the i386 preset), else one
+#                                  built here with the i386 preset's flags in $build_dir/i386-elfrun
 #     i386_root_check_emulated MERGED   FAILs unless i386 programs in the root really go through qemu (uname -m of
 #                                  the root's own uname says i686 there, x86_64 natively) and x86-64 ones do not
 #     i386_root_private PATH...    inside it, before any mount: exits 1 unless this shell is in a mount namespace
@@ -164,4 +167,33 @@ i386_root_with_proc() {
     i386_root_binfmt "$root"
     [ "$(chroot "$root" /bin/uname -m)" = i686 ] || { echo "FAIL: i386 programs in $root do not go through qemu"; exit 1; }
     "$@"' i386_root_with_proc "$source_dir/tests/cases/lib/i386_root.sh" "$i386_root" "$@"
+}
+
+i386_elfrun() {
+  if i386_is_elf "$elfrun_binary"; then
+    elfrun_i386=$elfrun_binary
+  elif [ -n "${ELFRUN_I386:-}" ]; then
+    elfrun_i386=$ELFRUN_I386
+    i386_is_elf "$elfrun_i386" || {
+      echo "FAIL: ELFRUN_I386=$elfrun_i386 is not an i386 ELF program"
+      exit 1
+    }
+  else
+    case_need_tools cmake ninja
+    i386_build=$build_dir/i386-elfrun
+    echo "building an i386 elfrun in $i386_build (the i386 preset's flags)"
+    if ! { cmake -S "$source_dir" -B "$i386_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DELFRUN_TESTS=OFF \
+      -DCMAKE_C_FLAGS=-m32 -DCMAKE_CXX_FLAGS=-m32 -DCMAKE_EXE_LINKER_FLAGS=-m32 >"$build_dir/i386-elfrun.log" 2>&1 &&
+      cmake --build "$i386_build" --target elfrun -j2 >>"$build_dir/i386-elfrun.log" 2>&1; }; then
+      tail -n 30 "$build_dir/i386-elfrun.log"
+      echo "FAIL: could not build an i386 elfrun (log: $build_dir/i386-elfrun.log)"
+      exit 1
+    fi
+    elfrun_i386=$i386_build/elfrun
+  fi
+  echo "i386 elfrun: $elfrun_i386"
+}
+
+i386_is_elf() {
+  LC_ALL=C file -bL "$1" | grep -q '^ELF 32-bit LSB .*Intel 80386'
 }
