@@ -12,6 +12,7 @@
 #include "elf/identify.h"
 #include "loader/loader_identity.h"
 #include "loader/machine_facts.h"
+#include "loader/symbol_scope.h"
 #include "run/plan.h"
 #include "util/file_capabilities.h"
 #include "util/quote.h"
@@ -34,7 +35,7 @@ bool resolution_works(const loader::Resolution& resolution, const std::string& p
   }
   if (symbols) {
     std::vector<std::string> problems;
-    if (!find_undefined_symbols(resolution, "/", program, problems).empty()) return false;
+    if (!loader::find_undefined_symbols(resolution, "/", program, problems).empty()) return false;
   }
   return true;
 }

@@ -122,38 +122,7 @@ struct VersionProblem {
 std::vector<VersionProblem> find_version_problems(const loader::Resolution& resolution);
 void check_versions(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution);
 
-// symbol_checks.cc (--symbols): undefined symbols no object in the global scope defines, respecting versions.
-struct UndefinedSymbol {
-  std::string name;
-  std::string version;  // empty: an unversioned reference
-  uint8_t type = 0;     // STT_*
-  bool copy = false;    // a copy relocation of the program
-};
-struct UndefinedReferences {
-  size_t object = 0;  // the referencing object, an index into the resolution
-  std::vector<UndefinedSymbol> symbols;
-  bool bind_now = false;
-  // Resolved before the program starts (bind now, data, copy relocations), rather than at the first call.
-  bool blocking() const;
-};
-// root: the --root the resolution was made under ("/" for the host); the libraries are opened inside it.
-std::vector<UndefinedReferences> find_undefined_symbols(const loader::Resolution& resolution, const std::string& root,
-                                                        const std::string& program_host_path,
-                                                        std::vector<std::string>& problems);
-// The same over objects already opened: objects[i] with its headers, bytes and name in messages (objects[0] the
-// program, whose copy relocations skip it; an entry without elf or bytes is not loaded), `scope` the search list.
-struct SymbolScopeObject {
-  const elf::ElfObject* elf = nullptr;
-  std::shared_ptr<elf::ByteSource> bytes;
-  std::string file;
-};
-std::vector<UndefinedReferences> find_undefined_in(const std::vector<SymbolScopeObject>& objects,
-                                                   const std::vector<size_t>& scope,
-                                                   std::vector<std::string>& problems);
-// The first object of `scope` whose definition of NAME satisfies a reference to it (VERSION empty: unversioned).
-std::optional<size_t> find_definer(const std::vector<SymbolScopeObject>& objects, const std::vector<size_t>& scope,
-                                   const std::string& name, const std::string& version,
-                                   std::vector<std::string>& problems);
+// symbol_checks.cc: undefined symbols no object in the global scope defines (loader/symbol_scope.h), as findings.
 void check_symbols(Walk& walk, const ExecTarget& target, const loader::Resolution& resolution);
 
 // cpu_kernel_checks.cc: ABI notes against the running kernel, x86 ISA levels against the CPU.

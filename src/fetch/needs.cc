@@ -6,14 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
-#include <memory>
 #include <set>
-#include <unordered_map>
 
 #include "elf/byte_source.h"
-#include "elf/symbols.h"
 #include "loader/resolver.h"
+#include "loader/symbol_scope.h"
 #include "util/text.h"
 
 namespace elfrun::fetch {
@@ -100,73 +97,45 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
   }
   if (!unmet.empty()) return unmet;
 
-  // Symbols (dl-lookup.c do_lookup_x/check_match), looked up in every loaded object, the loader included: a versioned
-  // reference needs a definition of that name under that version name (in whichever object: glibc 2.34 moved
-  // dlopen@GLIBC_2.2.5 from libdl.so.2 into libc.so.6), an unversioned one any definition that is not hidden. At
-  // fault for a versioned one, the library the version belongs to; for an unversioned one, the first library the
-  // referring object needs that has no symbol versions (one that has them would have versioned the reference). A
-  // missing symbol is a "symbol lookup error" at the first call, after the program started.
-  struct Reference {
-    std::string name, version, file;  // version and file empty for an unversioned reference
+  // Symbols: what the loader would look up and not find (loader/symbol_scope.h, after glibc's elf/dl-lookup.c) — a
+  // versioned reference needs that name under that version in whichever object (glibc 2.34 moved dlopen@GLIBC_2.2.5
+  // from libdl.so.2 into libc.so.6), an unversioned one any visible definition. At fault for a versioned one, the
+  // library the version belongs to (the referrer's DT_VERNEED entry names it); for an unversioned one, a library the
+  // referrer needs that has no symbol versions (one that has them would have versioned the reference). A missing
+  // symbol is a "symbol lookup error", at start or at the first call.
+  std::vector<std::string> problems;  // unreadable symbol tables: the loader would fail on them too, but not here
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
   };
-  std::set<std::string> defined_any;
-  std::set<std::pair<std::string, std::string>> defined_versioned;
-  std::vector<std::pair<size_t, std::vector<Reference>>> references;  // object index, its references
-  for (size_t i = 0; i < resolution->objects.size(); ++i) {
-    const loader::LoadedObject& loaded = resolution->objects[i];
-    if (!loaded.elf || !loaded.elf->dynamic) continue;
-    std::string path = loaded.host_path.empty() ? (i == 0 ? program : loaded.path) : loaded.host_path;
-    auto bytes = elf::ByteSource::open(path);
-    if (!bytes) continue;
-    auto symbols = elf::read_dynamic_symbols(**bytes, *loaded.elf);
-    if (!symbols) continue;
-    std::vector<Reference> wanted;
-    for (const elf::DynamicSymbol& symbol : symbols->symbols) {
-      if (symbol.name.empty()) continue;
-      std::string file;
-      auto version = symbols->has_versym ? elf::version_name(*loaded.elf, symbol.version_index, &file)
-                                         : std::optional<std::string>();
-      if (symbol.defined()) {
-        if (!symbol.version_hidden) defined_any.insert(symbol.name);
-        if (version) defined_versioned.insert({symbol.name, *version});
-      } else if (symbol.binding != STB_WEAK && loaded.found_by != loader::FoundBy::loader) {
-        wanted.push_back({symbol.name, version ? *version : std::string(), version ? file : std::string()});
-      }
-    }
-    if (!wanted.empty()) references.emplace_back(i, std::move(wanted));
-  }
-  for (const auto& [index, wanted] : references) {
-    const loader::LoadedObject& referrer = resolution->objects[index];
-    std::string path = index == 0 ? program : (referrer.host_path.empty() ? referrer.path : referrer.host_path);
+  for (const loader::UndefinedReferences& missing :
+       loader::find_undefined_symbols(*resolution, "/", program, problems)) {
+    const loader::LoadedObject& referrer = resolution->objects[missing.object];
+    std::string path = missing.object == 0 ? program : file_of(referrer);
     std::vector<std::string> unversioned_missing;
-    for (const Reference& reference : wanted) {
-      if (reference.version.empty()) {
-        if (defined_any.count(reference.name) == 0) unversioned_missing.push_back(reference.name);
+    for (const loader::UndefinedSymbol& symbol : missing.symbols) {
+      if (symbol.version.empty()) {
+        unversioned_missing.push_back(symbol.name);
         continue;
       }
-      if (defined_versioned.count({reference.name, reference.version}) != 0) continue;
-      const loader::LoadedObject* provider = provider_of(*resolution, reference.file);
-      // A library without symbol versions satisfies versioned references by name (dl-lookup.c: no version
-      // information, the first definition is taken).
-      if (provider == nullptr || !provider->elf->dynamic || provider->elf->dynamic->version_definitions.empty()) {
-        continue;
+      const loader::LoadedObject* provider = nullptr;
+      for (const elf::VersionNeed& need : referrer.elf->dynamic->version_needs) {
+        for (const elf::VersionNeeded& version : need.versions) {
+          if (version.name == symbol.version) provider = provider_of(*resolution, need.file);
+        }
       }
-      if (reported.insert({soname_of(*provider), reference.name + "@" + reference.version}).second) {
+      if (provider == nullptr) continue;
+      if (reported.insert({soname_of(*provider), symbol.name + "@" + symbol.version}).second) {
         unmet.push_back({soname_of(*provider),
-                         "symbol " + reference.name + "@" + reference.version + " (required by " + path + ")",
+                         "symbol " + symbol.name + "@" + symbol.version + " (required by " + path + ")",
                          file_of(*provider)});
       }
     }
     if (unversioned_missing.empty()) continue;
-    // At fault: a library the referrer needs that has no symbol versions (one that has them would have versioned
-    // the reference); the one whose name starts the symbol's (libssh2.so.1 for libssh2_session_callback_set2) when
-    // there is one, else each of them in turn.
+    // The one whose name starts the symbol's (libssh2.so.1 for libssh2_session_callback_set2) when there is one,
+    // else each of them in turn.
     std::vector<std::pair<std::string, std::string>> at_fault;  // soname, file
     std::string first = unversioned_missing.front();
-    auto lower = [](std::string text) {
-      for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return text;
-    };
     for (const std::string& needed : referrer.elf->dynamic->needed) {
       const loader::LoadedObject* provider = provider_of(*resolution, needed);
       if (!provider || !provider->elf->dynamic || !provider->elf->dynamic->version_definitions.empty()) continue;

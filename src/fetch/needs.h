@@ -1,7 +1,7 @@
 // Whether a loader and a set of library directories satisfy a program: its loader exists and is of its class and
 // machine, every DT_NEEDED resolves (loader/resolver.h), every DT_VERNEED version is defined by the library that
-// must define it (glibc elf/dl-version.c), and every versioned undefined symbol is defined under that version by
-// that library (glibc elf/dl-lookup.c check_match: the same name and version). What does not is named by the SONAME
+// must define it (glibc elf/dl-version.c), and every undefined symbol the loader would look up is defined
+// (loader/symbol_scope.h, glibc elf/dl-lookup.c). What does not is named by the SONAME
 // of the library at fault: the unit a package ships. `run --fetch` asks this of the host first, then of every
 // configuration it assembles from the store, so that nothing fetched is used unverified.
 #pragma once

@@ -1,9 +1,11 @@
-// Tests of the symbol rules of why's symbol check (src/diagnose/symbol_checks.cc, glibc elf/dl-lookup.c check_match
+// Tests of the symbol rules of loader/symbol_scope.cc (glibc elf/dl-lookup.c check_match
 // and do_lookup_x) over the four layouts: versioned and unversioned references, weak ones, hidden versions, the
 // default version (@@), definitions in the loader itself, the order of the scope (interposition), copy relocations,
 // references no relocation names, and both hash tables. Each object is an ElfBuilder image with a dynamic symbol
 // table, DT_VERSYM, a hash table with real hashes (the lookup goes through it, as ld.so's does) and one relocation
 // per reference.
+#include "loader/symbol_scope.h"
+
 #include <elf.h>
 #include <gtest/gtest.h>
 
@@ -12,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "diagnose/walk.h"
 #include "elf/symbols.h"
 #include "elf_builder.h"
 
@@ -160,8 +161,10 @@ class SymbolRulesTest : public ::testing::Test {
       for (size_t i = 0; i < specs.size(); ++i) scope.push_back(i);
     }
     problems_.clear();
-    auto found = diagnose::find_undefined_in(objects_, scope, problems_);
-    if (!allow_problems_) EXPECT_TRUE(problems_.empty()) << problems_.front();
+    auto found = loader::find_undefined_in(objects_, scope, problems_);
+    if (!allow_problems_) {
+      EXPECT_TRUE(problems_.empty()) << problems_.front();
+    }
     std::vector<std::string> out;
     for (const auto& missing : found) {
       for (const auto& symbol : missing.symbols) {
@@ -175,7 +178,7 @@ class SymbolRulesTest : public ::testing::Test {
                                 const std::string& name, const std::string& version) {
     open(specs);
     std::vector<std::string> problems;
-    auto found = diagnose::find_definer(objects_, scope, name, version, problems);
+    auto found = loader::find_definer(objects_, scope, name, version, problems);
     EXPECT_TRUE(problems.empty()) << problems.front();
     return found;
   }
@@ -198,7 +201,7 @@ class SymbolRulesTest : public ::testing::Test {
   }
   std::vector<ElfImage<ELFT>> images_;
   std::vector<std::unique_ptr<elf::ElfObject>> parsed_;
-  std::vector<diagnose::SymbolScopeObject> objects_;
+  std::vector<loader::SymbolScopeObject> objects_;
 
  protected:
   std::vector<std::string> problems_;
