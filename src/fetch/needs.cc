@@ -111,6 +111,7 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
   for (const loader::UndefinedReferences& missing :
        loader::find_undefined_symbols(*resolution, "/", program, problems)) {
     const loader::LoadedObject& referrer = resolution->objects[missing.object];
+    if (!referrer.elf || !referrer.elf->dynamic) continue;  // undefined references come with a dynamic section
     std::string path = missing.object == 0 ? program : file_of(referrer);
     std::vector<std::string> unversioned_missing;
     for (const loader::UndefinedSymbol& symbol : missing.symbols) {
