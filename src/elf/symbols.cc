@@ -309,7 +309,10 @@ class LayoutLookup final : public SymbolLookup {
     auto bloom = gnu_->template read<typename ELFT::Xword>(16 + bloom_index * sizeof(Addr));
     if (!bloom) return;
     uint64_t mask = *bloom;
-    if (((mask >> (hash % kBits)) & (mask >> ((hash >> *shift) % kBits)) & 1) == 0) return;
+    // A shift of 32 or more (no linker writes one: a hostile file) would be undefined behaviour here, and what the
+    // loader does with it depends on its machine's shift instruction: the filter then rules nothing out, and the
+    // chain decides alone.
+    if (*shift < 32 && ((mask >> (hash % kBits)) & (mask >> ((hash >> *shift) % kBits)) & 1) == 0) return;
     uint64_t buckets = 16 + uint64_t{*bloom_size} * sizeof(Addr);
     auto bucket = word(buckets + uint64_t{hash % *nbuckets} * 4);
     if (!bucket || *bucket == 0 || *bucket < *symoffset) return;

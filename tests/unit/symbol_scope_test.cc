@@ -39,6 +39,7 @@ struct ObjectSpec {
   std::vector<std::pair<uint16_t, std::string>> definitions;  // (index, name); index 1 is the base, added for us
   std::vector<Sym> symbols;
   Hash hash = Hash::gnu;
+  uint32_t bloom_shift = 6;  // DT_GNU_HASH's shift2
   bool versym = true;
 };
 
@@ -129,7 +130,7 @@ ElfImage<ELFT> build(const ObjectSpec& spec) {
     put32(1);
     put32(1);
     put32(1);
-    put32(6);
+    put32(spec.bloom_shift);
     Addr bloom = static_cast<decltype(+Addr())>(~0ull);
     auto bloom_bytes = raw<ELFT>(&bloom, sizeof(Addr));
     table.insert(table.end(), bloom_bytes.begin(), bloom_bytes.end());
@@ -249,6 +250,18 @@ TYPED_TEST(SymbolRulesTest, VersionedReferenceFindsItsVersion) {
 TYPED_TEST(SymbolRulesTest, VersionNodeWithoutTheSymbol) {
   auto missing = this->undefined({program({ref("f", 2), ref("trace", 3)}), libx({def("f", 2), def("other", 3)})});
   EXPECT_EQ(missing, (std::vector<std::string>{"trace@X_2.0 (prog)"}));
+}
+
+// A bloom shift no linker writes (fuzz/corpus: 251) must not be shifted by (undefined behaviour, caught by UBSan in
+// fuzz_replay): the filter then rules nothing out, and the chain finds the definition.
+TYPED_TEST(SymbolRulesTest, BloomShiftOf32OrMoreLeavesTheChainToDecide) {
+  for (uint32_t shift : {32u, 251u, 0xffffffffu}) {
+    ObjectSpec lib = libx({def("f", 2), def("g", 3)});
+    lib.bloom_shift = shift;
+    EXPECT_TRUE(this->undefined({program({ref("f", 2), ref("g", 3)}), lib}).empty()) << "shift " << shift;
+    auto missing = this->undefined({program({ref("h", 2)}), lib});
+    EXPECT_EQ(missing, (std::vector<std::string>{"h@X_1.0 (prog)"})) << "shift " << shift;
+  }
 }
 
 // A definition of another version does not do, even of the same name.
