@@ -27,14 +27,7 @@ bool exists(const std::string& path) {
 
 const BinfmtHandler* qemu_handler_for(Walk& walk, const ExecTarget& target) {
   elf::ByteView head = target.bytes->bytes_up_to(0, 256).value_or(elf::ByteView());
-  const BinfmtHandler* handler = match_binfmt(walk.binfmt_handlers(), head, target.host_path);
-  if (handler == nullptr) return nullptr;
-  // Debian's handlers are /usr/libexec/qemu-binfmt/ARCH-binfmt-P, a symlink to /usr/bin/qemu-ARCH(-static).
-  std::string real = util::real_path(handler->interpreter);
-  std::string_view name = util::base_name(real.empty() ? handler->interpreter : real);
-  std::string_view given = util::base_name(handler->interpreter);
-  bool qemu = name.substr(0, 5) == "qemu-" || (given.size() > 9 && given.substr(given.size() - 9) == "-binfmt-P");
-  return qemu ? handler : nullptr;
+  return loader::match_qemu_binfmt(walk.binfmt_handlers(), head, target.host_path);
 }
 
 std::string qemu_binfmt_prefix(const elf::ElfObject& program) {

@@ -53,13 +53,7 @@ const loader::BinfmtHandler* qemu_handler(const std::vector<loader::BinfmtHandle
   if (!bytes) return nullptr;
   auto head = (*bytes)->bytes_up_to(0, 256);
   if (!head) return nullptr;
-  const loader::BinfmtHandler* handler = loader::match_binfmt(handlers, *head, program);
-  if (handler == nullptr) return nullptr;
-  std::string real = util::real_path(handler->interpreter);
-  std::string_view name = util::base_name(real.empty() ? handler->interpreter : real);
-  std::string_view given = util::base_name(handler->interpreter);
-  bool qemu = name.substr(0, 5) == "qemu-" || (given.size() > 9 && given.substr(given.size() - 9) == "-binfmt-P");
-  return qemu ? handler : nullptr;
+  return loader::match_qemu_binfmt(handlers, *head, program);
 }
 
 void plan_foreign_fix(FixPlan& plan, const diagnose::Diagnosis& diagnosis, const std::string& root,

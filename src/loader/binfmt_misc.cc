@@ -150,4 +150,15 @@ const BinfmtHandler* match_binfmt(const std::vector<BinfmtHandler>& handlers, el
   return nullptr;
 }
 
+const BinfmtHandler* match_qemu_binfmt(const std::vector<BinfmtHandler>& handlers, elf::ByteView head,
+                                       std::string_view path) {
+  const BinfmtHandler* handler = match_binfmt(handlers, head, path);
+  if (handler == nullptr) return nullptr;
+  std::string real = util::real_path(handler->interpreter);
+  std::string_view name = util::base_name(real.empty() ? handler->interpreter : real);
+  std::string_view given = util::base_name(handler->interpreter);
+  bool qemu = name.substr(0, 5) == "qemu-" || (given.size() > 9 && given.substr(given.size() - 9) == "-binfmt-P");
+  return qemu ? handler : nullptr;
+}
+
 }  // namespace elfrun::loader

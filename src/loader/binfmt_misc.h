@@ -45,4 +45,9 @@ std::vector<BinfmtHandler> read_binfmt_misc(const std::string& dir, bool& mounte
 const BinfmtHandler* match_binfmt(const std::vector<BinfmtHandler>& handlers, elf::ByteView head,
                                   std::string_view path);
 
+// match_binfmt's handler when it is a qemu-user one: its interpreter is qemu-ARCH(-static) itself, or Debian's
+// /usr/libexec/qemu-binfmt/ARCH-binfmt-P (a symlink to it); nullptr otherwise. One answer for why and fix.
+const BinfmtHandler* match_qemu_binfmt(const std::vector<BinfmtHandler>& handlers, elf::ByteView head,
+                                       std::string_view path);
+
 }  // namespace elfrun::loader
