@@ -51,10 +51,8 @@ std::vector<std::string>& cacheable_words() {
 std::string remember_plan(const run::PlanCache& cache, const run::RunPlan& plan, const std::vector<std::string>& args,
                           const util::AccessLog& log) {
   if (plan.kind == run::RunPlan::Kind::refused) return {};
+  // A qemu plan is watchable only when made of files alone (run --fetch's, with -L /: run/plan.cc).
   if (!log.watchable()) return "plan cache: not cached (" + log.why_unwatchable() + ")";
-  if (plan.kind != run::RunPlan::Kind::direct && plan.kind != run::RunPlan::Kind::loader) {
-    return "plan cache: not cached (only a direct exec or a loader's is)";
-  }
   auto key = run::plan_cache_key(std::vector<std::string_view>(cacheable_words().begin(), cacheable_words().end()));
   if (!key || plan.argv.size() <= args.size() ||
       !std::equal(args.begin(), args.end(), plan.argv.end() - static_cast<std::ptrdiff_t>(args.size()))) {

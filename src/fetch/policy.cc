@@ -2,8 +2,6 @@
 // source packages; os-release(5); sources.list(5)).
 #include "fetch/policy.h"
 
-#include <elf.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -13,20 +11,6 @@
 namespace elfrun::fetch {
 
 namespace {
-
-struct ArchEntry {
-  uint16_t machine;
-  uint8_t elf_class;
-  const char* arch;
-};
-// dpkg's cputable and ostable for Linux, the machines elfrun knows.
-constexpr std::array kArchitectures = {
-    ArchEntry{EM_X86_64, ELFCLASS64, "amd64"},      ArchEntry{EM_386, ELFCLASS32, "i386"},
-    ArchEntry{EM_AARCH64, ELFCLASS64, "arm64"},     ArchEntry{EM_ARM, ELFCLASS32, "armhf"},
-    ArchEntry{EM_RISCV, ELFCLASS64, "riscv64"},     ArchEntry{EM_S390, ELFCLASS64, "s390x"},
-    ArchEntry{EM_PPC64, ELFCLASS64, "ppc64el"},     ArchEntry{EM_MIPS, ELFCLASS64, "mips64el"},
-    ArchEntry{EM_LOONGARCH, ELFCLASS64, "loong64"},
-};
 
 // Packages of one SONAME that the general rule does not name: glibc's libraries are all in libc6, GCC's runtime in
 // packages named after the source's conventions. `multilib` is the name for the other class of a biarch machine,
@@ -85,13 +69,6 @@ std::string unescape_epoch(std::string_view version) {
 }
 
 }  // namespace
-
-std::optional<std::string> debian_architecture(uint16_t machine, uint8_t elf_class) {
-  for (const ArchEntry& entry : kArchitectures) {
-    if (entry.machine == machine && entry.elf_class == elf_class) return std::string(entry.arch);
-  }
-  return std::nullopt;
-}
 
 bool is_glibc_soname(std::string_view soname) {
   if (starts_with(soname, "ld-linux") || starts_with(soname, "ld64.so.") || starts_with(soname, "ld.so.")) return true;

@@ -14,9 +14,7 @@
 
 namespace elfrun::fetch {
 
-// The Debian architecture of an ELF machine and class ("amd64" for EM_X86_64/ELFCLASS64); nullopt when Debian has
-// none elfrun knows.
-std::optional<std::string> debian_architecture(uint16_t machine, uint8_t elf_class);
+// (The Debian architecture of a program: fetch/architecture.h, from the machine table.)
 
 // The packages that may ship `soname` for a program of architecture `program_arch`, taken from an archive of
 // architecture `archive_arch` (the same, or the machine's own for the other class of a biarch pair), most likely

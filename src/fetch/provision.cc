@@ -11,6 +11,7 @@
 #include <set>
 
 #include "fetch/apt.h"
+#include "fetch/architecture.h"
 #include "fetch/policy.h"
 #include "fetch/store.h"
 #include "util/cache_file.h"
@@ -169,7 +170,7 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
 
   Context context{request};
   context.interp = std::string(util::base_name(*object.interpreter));
-  auto program_arch = debian_architecture(object.header.machine, object.ident.elf_class);
+  auto program_arch = debian_architecture(object);
   if (!program_arch) {
     return Error{request.program + ": elfrun knows no Debian architecture for its machine: " + describe_unmet(unmet)};
   }
@@ -306,7 +307,7 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
   host.loader = *object.interpreter;
   suggestion.unmet = unmet_needs(program, object, host);
   if (suggestion.unmet.empty()) return suggestion;
-  auto program_arch = debian_architecture(object.header.machine, object.ident.elf_class);
+  auto program_arch = debian_architecture(object);
   if (!program_arch) return suggestion;
   std::string archive_arch = archive_architecture(*program_arch, machine_architecture());
   std::string interp(util::base_name(*object.interpreter));

@@ -170,6 +170,97 @@ void visit_candidate_loaders(const loader::DiscoveryOptions& discovery, const el
   loader::visit_loaders(options, visit);
 }
 
+// The root on the machine that qemu -L can take for a foreign program: one that has its loader at its PT_INTERP
+// path and under which every library resolves; "" when none does.
+std::string root_for_qemu(const loader::DiscoveryOptions& discovery, const std::string& program,
+                          const elf::ElfObject& object, const loader::IdentityCache& cache,
+                          std::vector<std::string>& reasons) {
+  std::string root;
+  if (!object.interpreter) return root;
+  visit_candidate_loaders(discovery, object, [&](const loader::DiscoveredLoader& loader) {
+    if (loader.root.empty() || util::base_name(loader.path) != util::base_name(*object.interpreter)) return false;
+    // qemu -L ROOT maps the PT_INTERP path into the root: the loader must be there under that very path (Debian's
+    // ppc64 root has it at lib64/ld64.so.1 and lib/ld64.so.1 alike).
+    if (!is_executable_file(loader.root + *object.interpreter)) {
+      reasons.push_back(loader.root + ": has no " + *object.interpreter);
+      return false;
+    }
+    if (!library_dirs_under(program, loader.root, *object.interpreter, {}, false, &loader.identity, cache, reasons))
+      return false;
+    root = loader.root;
+    return true;
+  });
+  return root;
+}
+
+// `run --fetch` for a program of a machine the kernel runs only through qemu-user (issue 16: libc6:arm64 ...).
+// Taken only when nothing on the machine has its loader where qemu would look: no root under which its libraries
+// resolve, nothing under QEMU_LD_PREFIX or qemu's interp_prefix (/etc/qemu-binfmt/ARCH); else (and when the host
+// itself satisfies it: a multiarch libc6:arm64) the plan is made as without --fetch. The packages are named,
+// fetched and verified by fetch::provision exactly as for a native program, on the same model: the store's loader
+// and directories as host paths. qemu gets `-L /`, which turns its path prefix off (util/path.c init_paths
+// ignores "/", and -L wins over QEMU_LD_PREFIX), and runs the store's loader itself, given --argv0, --library-path
+// and --inhibit-cache as a native loader is: every file that loader opens is the host path the resolver checked
+// (a store entry's own absolute symlinks, /lib/ld-linux-aarch64.so.1 -> /lib/aarch64-linux-gnu/..., are never
+// followed), nothing is created outside the store, and nothing depends on binfmt_misc: the plan is cached.
+enum class ForeignFetch { not_taken, planned, refused };
+ForeignFetch plan_foreign_fetch(const RunRequest& request, const std::string& program, const std::string& argv0,
+                                const elf::ElfObject& object, const std::string& qemu, const std::string& qemu_path,
+                                const loader::IdentityCache& cache, RunPlan& plan) {
+  const std::string& interp = *object.interpreter;
+  const char* from_env = util::watched_getenv("QEMU_LD_PREFIX");
+  if ((from_env != nullptr && *from_env != '\0' && is_executable_file(from_env + interp)) ||
+      is_executable_file("/etc/qemu-binfmt/" + qemu.substr(5) + interp)) {
+    plan.reasons.push_back("--fetch: qemu's prefix has its loader " + interp);
+    return ForeignFetch::not_taken;
+  }
+  std::string root = root_for_qemu(request.discovery, program, object, cache, plan.reasons);
+  if (!root.empty()) {
+    plan.reasons.push_back("--fetch: the root " + root + " satisfies it");
+    return ForeignFetch::not_taken;
+  }
+  auto provision = fetch::provision({program, &object, request.fetch_progress});
+  if (!provision) {
+    plan.refusal_status = 127;
+    plan.refusal = provision.error().message;
+    return ForeignFetch::refused;
+  }
+  if (!*provision) {
+    plan.reasons.push_back("--fetch: the machine satisfies it (loader, libraries, versions, versioned symbols)");
+    return ForeignFetch::not_taken;
+  }
+  plan.fetched = (*provision)->fetched_any();
+  for (const fetch::Package& package : (*provision)->packages) {
+    plan.reasons.push_back("package " + package.name + " " + package.version + " (" + package.arch +
+                           (package.suite.empty() ? "" : ", " + package.suite) + "): " + package.entry +
+                           (package.downloaded ? " (fetched now)" : " (in the store)"));
+  }
+  const fetch::Configuration& configuration = (*provision)->configuration;
+  auto identity = loader::identify_loader_file(configuration.loader, cache);
+  auto dirs = identity ? library_dirs_under(program, "/", configuration.loader, configuration.library_dirs,
+                                            configuration.inhibit_cache, &*identity, cache, plan.reasons, true)
+                       : std::nullopt;
+  if (!dirs) {
+    plan.refusal_status = 127;
+    plan.refusal =
+        program + ": the packages fetched for it do not give a loader that runs it (" + configuration.loader + ")";
+    return ForeignFetch::refused;
+  }
+  plan.kind = RunPlan::Kind::qemu;
+  plan.exec_path = qemu_path;
+  plan.argv = {qemu, "-L", "/", configuration.loader};
+  if (identity->has_argv0) plan.argv.insert(plan.argv.end(), {"--argv0", argv0});
+  std::string joined;
+  for (const std::string& dir : *dirs) joined += (joined.empty() ? "" : ":") + dir;
+  if (!joined.empty()) plan.argv.insert(plan.argv.end(), {"--library-path", joined});
+  if (configuration.inhibit_cache && identity->has_inhibit_cache) plan.argv.push_back("--inhibit-cache");
+  plan.argv.push_back(identity->has_argv0 ? real_path(program) : program);
+  plan.argv.insert(plan.argv.end(), request.args.begin(), request.args.end());
+  plan.reasons.push_back("the kernel does not run this machine: through " + qemu + " -L / with the loader " +
+                         configuration.loader + " of the store");
+  return ForeignFetch::planned;
+}
+
 }  // namespace
 
 std::optional<std::string> find_in_path(const std::string& name) {
@@ -240,10 +331,15 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   const loader::MachineFacts* facts = loader::machine_facts(*object);
 
   if (!loader::kernel_runs_natively(object->header.machine, object->ident.elf_class)) {
-    // binfmt_misc handlers and qemu's view of roots are not files a stat can vouch for: such a plan is not cached.
-    util::watch_unwatchable("a machine the kernel runs only through binfmt_misc or qemu-user");
     std::string qemu = facts ? std::string(facts->qemu) : std::string();
     auto qemu_path = qemu.empty() ? std::nullopt : find_in_path(qemu);
+    if (request.fetch && !request.root && !request.loader && !request.library_path && object->interpreter &&
+        qemu_path && qemu.rfind("qemu-", 0) == 0) {
+      ForeignFetch fetched = plan_foreign_fetch(request, program, argv0, *object, qemu, *qemu_path, cache, plan);
+      if (fetched != ForeignFetch::not_taken) return plan;
+    }
+    // binfmt_misc handlers and qemu's view of roots are not files a stat can vouch for: such a plan is not cached.
+    util::watch_unwatchable("a machine the kernel runs only through binfmt_misc or qemu-user");
     // An x86 ABI an x86-64 kernel can lack: say what found it missing (the probe, or the switch forcing it).
     if (auto abi = loader::x86_abi_of(object->header.machine, object->ident.elf_class);
         abi && loader::kernel_machine() == "x86_64") {
@@ -290,23 +386,8 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
                      " is not installed: install the qemu-user package";
       return plan;
     }
-    std::string root = request.root ? *request.root : std::string();
-    if (root.empty() && object->interpreter) {
-      visit_candidate_loaders(request.discovery, *object, [&](const loader::DiscoveredLoader& loader) {
-        if (loader.root.empty() || util::base_name(loader.path) != util::base_name(*object->interpreter)) return false;
-        // qemu -L ROOT maps the PT_INTERP path into the root: the loader must be there under that very path (Debian's
-        // ppc64 root has it at lib64/ld64.so.1 and lib/ld64.so.1 alike).
-        if (!is_executable_file(loader.root + *object->interpreter)) {
-          plan.reasons.push_back(loader.root + ": has no " + *object->interpreter);
-          return false;
-        }
-        if (!library_dirs_under(program, loader.root, *object->interpreter, {}, false, &loader.identity, cache,
-                                plan.reasons))
-          return false;
-        root = loader.root;
-        return true;
-      });
-    }
+    std::string root =
+        request.root ? *request.root : root_for_qemu(request.discovery, program, *object, cache, plan.reasons);
     // qemu opens the loader through util/path.c: under its prefix (-L, else QEMU_LD_PREFIX, else Debian's
     // interp_prefix /etc/qemu-binfmt/ARCH) first, then at the host path. Nowhere: qemu would exit 255 with
     // "Could not open"; a missing loader is 127, as for a native program.

@@ -1,5 +1,4 @@
 // fetch/policy.h: package naming (Debian Policy 8.1 and the multilib packages), suites, apt sources, store names.
-#include <elf.h>
 #include <gtest/gtest.h>
 
 #include "fetch/policy.h"
@@ -8,13 +7,6 @@ namespace elfrun::fetch {
 namespace {
 
 using Names = std::vector<std::string>;
-
-TEST(FetchPolicy, DebianArchitectures) {
-  EXPECT_EQ(debian_architecture(EM_X86_64, ELFCLASS64), "amd64");
-  EXPECT_EQ(debian_architecture(EM_386, ELFCLASS32), "i386");
-  EXPECT_EQ(debian_architecture(EM_AARCH64, ELFCLASS64), "arm64");
-  EXPECT_EQ(debian_architecture(EM_X86_64, ELFCLASS32), std::nullopt);  // x32: not one elfrun fetches for
-}
 
 TEST(FetchPolicy, GlibcLibrariesComeFromLibc6) {
   EXPECT_EQ(packages_for_soname("libc.so.6", "amd64", "amd64"), Names{"libc6"});
