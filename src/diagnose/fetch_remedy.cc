@@ -21,9 +21,16 @@ void add_fetch_remedy(const std::string& program, const DiagnoseOptions& options
   std::string packages, suites;
   for (const std::string& name : suggestion.packages) packages += (packages.empty() ? "" : ", ") + name;
   for (const std::string& suite : suggestion.suites) suites += (suites.empty() ? "" : ", ") + suite;
-  diagnosis.run_command = options.elfrun + " run --fetch " + util::shell_quote(program);
+  std::string line = options.elfrun + " run --fetch " + util::shell_quote(program);
   for (Finding& finding : diagnosis.findings) {
     if (finding.severity != Severity::blocking) continue;
+    // A foreign program whose qemu-user is not installed: that comes first (its finding's fix), the packages only
+    // help once it is; the line is not a run command that works yet.
+    if (finding.code == "machine-unsupported") {
+      finding.fixes.push_back(line + "   # then, with qemu-user installed");
+    } else {
+      diagnosis.run_command = line;
+    }
     finding.evidence.push_back(
         "the distribution's archive has what it needs: " + packages +
         (suggestion.known_suite.empty()

@@ -327,6 +327,21 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
       suggestion.packages.push_back(name);
     }
   }
+  // No loader at all (another machine's program, the seed's case): nothing was resolved, so the runtime libraries
+  // it names (libstdc++.so.6...) are unmet too, and their packages are named with glibc's.
+  bool no_loader = std::any_of(suggestion.unmet.begin(), suggestion.unmet.end(),
+                               [&](const Unmet& need) { return need.soname == interp; });
+  if (no_loader && object.dynamic) {
+    for (const std::string& needed : object.dynamic->needed) {
+      auto names = is_runtime_soname(needed) ? packages_for_soname(needed, *program_arch, archive_arch)
+                                             : std::vector<std::string>();
+      std::string name = names.empty() ? std::string() : names.front() + ":" + archive_arch;
+      if (!name.empty() &&
+          std::find(suggestion.packages.begin(), suggestion.packages.end(), name) == suggestion.packages.end()) {
+        suggestion.packages.push_back(name);
+      }
+    }
+  }
   suggestion.suites = suites_to_try(machine_suite());
   // When only glibc is too old and run --fetch has read the suites' indexes before, the first suite whose glibc
   // is new enough, from those indexes (no network).
