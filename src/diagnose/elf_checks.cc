@@ -202,7 +202,30 @@ void check_under_qemu(Walk& walk, const ExecTarget& target, const elf::ElfObject
   });
   if (qemu_finding == walk.findings.end()) return;
   std::string root = qemu_root(walk, object);
-  if (root.empty()) return;
+  if (root.empty()) {
+    // No root has its loader: qemu without -L looks under its prefix (QEMU_LD_PREFIX, else its interp_prefix
+    // /etc/qemu-binfmt/ARCH) and then at the path itself (util/path.c). Nowhere: qemu does not run it (run says
+    // 127, the same words).
+    const std::string& interp = *object.interpreter;
+    const char* from_env = walk.host_root() ? std::getenv("QEMU_LD_PREFIX") : nullptr;
+    std::string prefix = from_env != nullptr && *from_env != '\0' ? from_env : qemu_binfmt_prefix(object);
+    struct stat st {};
+    bool under_prefix = !prefix.empty() && ::stat((prefix + interp).c_str(), &st) == 0;
+    if (under_prefix || walk.real_host_path(interp)) return;
+    std::string& verdict = qemu_finding->verdict;
+    size_t runs = verdict.rfind(" (installed) runs it");
+    if (runs == std::string::npos) return;
+    verdict = verdict.substr(0, runs) + " is installed, but its loader " + interp + " is nowhere it would look (" +
+              (prefix.empty() ? "" : prefix + interp + ", ") + interp + ") and no root on this machine has it";
+    qemu_finding->evidence.push_back(walk.explain_missing(interp));
+    // A binfmt_misc handler would start the same qemu, which would not find it either.
+    auto& fixes = qemu_finding->fixes;
+    fixes.erase(
+        std::remove_if(fixes.begin(), fixes.end(),
+                       [](const std::string& fix) { return fix.rfind("apt install qemu-user-binfmt", 0) == 0; }),
+        fixes.end());
+    return;
+  }
   loader::ResolveOptions options;
   options.root = root;
   options.model = loader::LookupModel::qemu_prefix;

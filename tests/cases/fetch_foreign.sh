@@ -7,8 +7,9 @@
 # decides its Debian architecture). In a private mount namespace where the machine has NO loader or library of
 # those machines (a tmpfs over every root `elfrun loaders` finds for them, /usr/TRIPLET; an empty tmpfs over
 # /proc/sys/fs/binfmt_misc, so that no handler is seen) and with HOME and the XDG directories in a temporary one:
-#   - `elfrun run PROG` exits 127; `elfrun why PROG` exits 1 naming libc6:arm64 (libstdc++6:arm64 for the C++ one,
-#     libc6:s390x) and the `elfrun run --fetch PROG` line; without qemu on PATH, why names qemu-user before that line;
+#   - `elfrun run PROG` exits 127 (its loader is nowhere qemu would look) and `elfrun why PROG` exits 1 saying the
+#     same, naming libc6:arm64 (libstdc++6:arm64 for the C++ one, libc6:s390x) and the `elfrun run --fetch PROG`
+#     line; without qemu on PATH, why names qemu-user before that line;
 #   - `elfrun run --fetch PROG` prints what the program prints and keeps its exit status; --print shows qemu given
 #     -L / and the store's loader (the packages' entries PACKAGE_VERSION_arm64), never the hidden cross root;
 #   - a second run is served from the plan cache: strace -f sees no socket of an internet family, no apt-get,
@@ -119,6 +120,9 @@ for prog in hello-arm64 cxx-arm64 hello-s390x; do
   esac
   case $said in *"$want"*) ;; *) fail "elfrun why ./$prog does not name $want" ;; esac
   case $said in *"elfrun run --fetch ./$prog"*) ;; *) fail "elfrun why ./$prog does not give the run --fetch line" ;; esac
+  # why and run agree: qemu is there, its loader is not (run's 127 above says the same).
+  case $said in *"(installed) runs it"*) fail "elfrun why ./$prog says qemu runs it" ;; esac
+  case $said in *"is nowhere it would look"*) ;; *) fail "elfrun why ./$prog does not say the loader is missing" ;; esac
 done
 case $("$elfrun" why ./cxx-arm64 2>&1) in *libstdc++6:arm64*) ;; *) fail "why ./cxx-arm64 does not name libstdc++6:arm64" ;; esac
 # Without qemu-user: that first, then the fetch line.
