@@ -3,8 +3,8 @@
 # ctest-timeout: 1800
 # `elfrun run --fetch` for programs of other machines, through qemu-user (issue 16: "libc6:arm64 ..."). An aarch64
 # hello world (C, its exit status from its argument) and a C++ program, built with clang --target=aarch64-linux-gnu
-# -fuse-ld=lld against Debian's cross root, and the s390x hello fixture (big-endian: the machine table's byte order
-# decides its Debian architecture). In a private mount namespace where the machine has NO loader or library of
+# -fuse-ld=lld against Debian's cross root, and the s390x and armhf hello fixtures (s390x is big-endian and armhf
+# hard-float by e_flags: the machine table's byte order and ABI bits decide their Debian architecture). In a private mount namespace where the machine has NO loader or library of
 # those machines (a tmpfs over every root `elfrun loaders` finds for them, /usr/TRIPLET; an empty tmpfs over
 # /proc/sys/fs/binfmt_misc, so that no handler is seen) and with HOME and the XDG directories in a temporary one:
 #   - `elfrun run PROG` exits 127 (its loader is nowhere qemu would look) and `elfrun why PROG` exits 1 saying the
@@ -14,6 +14,8 @@
 #     -L / and the store's loader (the packages' entries PACKAGE_VERSION_arm64), never the hidden cross root;
 #   - a second run is served from the plan cache: strace -f sees no socket of an internet family, no apt-get,
 #     apt-cache or dpkg-deb, and only elfrun and qemu executed;
+#   - offline (unshare -n) with a fresh HOME: status 127, a message naming libc6:arm64 and apt's error, nothing in
+#     the store;
 #   - the host's /etc/apt, /var/lib/apt and /var/lib/dpkg are byte for byte what they were (sha256 of every file).
 # Needs root (mounts in a private namespace) and the network to Debian's archive (skipped offline, a failure in CI).
 set -u
@@ -21,14 +23,15 @@ set -u
 
 [ "$(uname -m)" = x86_64 ] || case_skip "the host is $(uname -m), not x86_64"
 case_need_root "tmpfs mounts in a private mount namespace"
-case_need_tools unshare mount clang clang++ ld.lld strace sha256sum qemu-aarch64 qemu-s390x
+case_need_tools unshare mount clang clang++ ld.lld strace sha256sum qemu-aarch64 qemu-s390x qemu-arm
 case_need_elfrun
 [ -e /usr/aarch64-linux-gnu/lib/Scrt1.o ] || case_skip "libc6-dev-arm64-cross is not installed"
 [ -d /usr/aarch64-linux-gnu/include/c++ ] || case_skip "libstdc++-12-dev-arm64-cross is not installed"
 
 fixtures=$build_dir/fixtures
 sh "$source_dir/tests/fixtures/build-fixtures.sh" "$fixtures" >/dev/null 2>&1
-[ -x "$fixtures/hello-s390x" ] || case_skip "the s390x fixture was not built (build-fixtures.sh names what is missing)"
+[ -x "$fixtures/hello-s390x" ] && [ -x "$fixtures/hello-armhf" ] ||
+  case_skip "the s390x or armhf fixture was not built (build-fixtures.sh names what is missing)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/elfrun-fetch-foreign.XXXXXX") || exit 1
 trap 'rm -rf --one-file-system "$work"' EXIT
@@ -57,7 +60,7 @@ clang --target=aarch64-linux-gnu -fuse-ld=lld -O1 -o "$work/hello-arm64" "$work/
   echo "FAIL: cannot build the aarch64 programs"
   exit 1
 }
-cp "$fixtures/hello-s390x" "$work/hello-s390x" || exit 1
+cp "$fixtures/hello-s390x" "$work/hello-s390x" && cp "$fixtures/hello-armhf" "$work/hello-armhf" || exit 1
 # The references, through the cross roots (before they are hidden).
 ref_cxx=$(qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/cxx-arm64" a b)
 echo "reference: qemu-aarch64 -L /usr/aarch64-linux-gnu cxx-arm64 a b -> $ref_cxx"
@@ -79,10 +82,10 @@ unset QEMU_LD_PREFIX
 mount -t tmpfs tmpfs /proc/sys/fs/binfmt_misc || { echo "FAIL: cannot hide binfmt_misc"; exit 1; }
 # Hide every loader the machine has for aarch64 and s390x: the root it is in (/usr/TRIPLET), or the file itself
 # when it is in a system directory, and the multiarch directories.
-"$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x)' | sed 's/  .*//' >"$work/loaders"
+"$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x)|32-bit armhf' | sed 's/  .*//' >"$work/loaders"
 while read -r loader; do
   case $loader in
-    /usr/*-linux-gnu/*) dir=${loader#/usr/}; dir=/usr/${dir%%/*} ;;
+    /usr/*-linux-gnu*/*) dir=${loader#/usr/}; dir=/usr/${dir%%/*} ;;
     *) dir= ;;
   esac
   if [ -n "$dir" ] && [ "$dir" != /usr/ ]; then
@@ -92,11 +95,12 @@ while read -r loader; do
   fi
   echo "hidden: $loader (${dir:-the file})"
 done <"$work/loaders"
-for dir in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib/s390x-linux-gnu /usr/lib/s390x-linux-gnu; do
+for dir in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib/s390x-linux-gnu /usr/lib/s390x-linux-gnu \
+  /lib/arm-linux-gnueabihf /usr/lib/arm-linux-gnueabihf; do
   [ -d "$dir" ] && mount -t tmpfs tmpfs "$dir"
 done
-left=$("$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x)')
-[ -z "$left" ] || fail "loaders of aarch64 or s390x are still seen: $left"
+left=$("$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x)|32-bit armhf')
+[ -z "$left" ] || fail "loaders of aarch64, s390x or armhf are still seen: $left"
 state_hashes() {
   find /etc/apt /var/lib/apt /var/lib/dpkg -type f -exec sha256sum {} + 2>/dev/null | sort
 }
@@ -104,7 +108,7 @@ state_hashes >"$work/state-before"
 cd "$work" || exit 1
 
 # 1. Without --fetch nothing runs them; why names the packages and the line.
-for prog in hello-arm64 cxx-arm64 hello-s390x; do
+for prog in hello-arm64 cxx-arm64 hello-s390x hello-armhf; do
   said=$("$elfrun" run "./$prog" 2>&1)
   status=$?
   echo "elfrun run ./$prog -> $status: $said"
@@ -116,6 +120,7 @@ for prog in hello-arm64 cxx-arm64 hello-s390x; do
   [ "$status" -eq 1 ] || fail "elfrun why ./$prog exited $status, expected 1"
   case $prog in
     *arm64) want=libc6:arm64 ;;
+    *armhf) want=libc6:armhf ;;
     *) want=libc6:s390x ;;
   esac
   case $said in *"$want"*) ;; *) fail "elfrun why ./$prog does not name $want" ;; esac
@@ -158,6 +163,12 @@ status=$?
 echo "elfrun run --fetch ./hello-s390x -> $status: $said; stderr: $(tr '\n' '|' <"$work/fetch-s390x.err")"
 [ "$status" -eq 0 ] && [ "$said" = "Hello World" ] || fail "run --fetch ./hello-s390x: status $status, output \"$said\""
 grep -q 'fetching libc6 .*, s390x)' "$work/fetch-s390x.err" || fail "the s390x run did not fetch libc6 (s390x)"
+# armhf: EM_ARM with EABI5 hard-float in e_flags (soft-float would be armel).
+said=$("$elfrun" run --fetch ./hello-armhf 2>"$work/fetch-armhf.err")
+status=$?
+echo "elfrun run --fetch ./hello-armhf -> $status: $said; stderr: $(tr '\n' '|' <"$work/fetch-armhf.err")"
+[ "$status" -eq 0 ] && [ "$said" = "Hello World" ] || fail "run --fetch ./hello-armhf: status $status, output \"$said\""
+grep -q 'fetching libc6 .*, armhf)' "$work/fetch-armhf.err" || fail "the armhf run did not fetch libc6 (armhf)"
 listed=$("$elfrun" store --list 2>&1)
 echo "elfrun store --list:"
 echo "$listed" | sed 's/^/    /'
@@ -169,7 +180,7 @@ case $printed in
   "qemu-aarch64 -L / $XDG_DATA_HOME/elfrun/store/libc6_"*_arm64/*/ld-linux-aarch64.so.1\ --argv0\ ./cxx-arm64\ --library-path\ *libstdc++6_*_arm64/*) ;;
   *) fail "the plan does not run the store's loader through qemu -L /: $printed" ;;
 esac
-case $printed in *aarch64-linux-gnu/lib*) case $printed in *"/usr/aarch64-linux-gnu"*) fail "the plan uses the hidden cross root: $printed" ;; esac ;; esac
+case $printed in *" /usr/aarch64-linux-gnu"* | *":/usr/aarch64-linux-gnu"*) fail "the plan uses the hidden cross root: $printed" ;; esac
 
 # 3. The second run: served from the plan cache, no network, no apt.
 for run in "hello-arm64 3" "cxx-arm64"; do
@@ -186,7 +197,17 @@ for run in "hello-arm64 3" "cxx-arm64"; do
   [ "$(grep -c 'execve(' "$work/strace.log")" -eq 2 ] || fail "the second run of $run was not served from the plan cache (elfrun, then qemu)"
 done
 
-# 4. The machine's apt and dpkg state is untouched.
+# 4. Offline (a network namespace of its own) with a fresh HOME: 127, the package and apt's error, an empty store.
+mkdir -p "$work/offline-home" || exit 1
+said=$(HOME="$work/offline-home" XDG_CACHE_HOME="$work/offline-home/.cache" \
+  XDG_DATA_HOME="$work/offline-home/.local/share" unshare -n "$elfrun" run --fetch ./hello-arm64 2>&1)
+status=$?
+echo "offline: status $status: $said"
+[ "$status" -eq 127 ] || fail "offline run --fetch exited $status, expected 127"
+case $said in *"cannot fetch libc6:arm64 for ./hello-arm64"*apt-get*) ;; *) fail "offline: the message does not name libc6:arm64 and apt's error" ;; esac
+[ -z "$(ls -A "$work/offline-home/.local/share/elfrun/store" 2>/dev/null)" ] || fail "offline: the store is not empty"
+
+# 5. The machine's apt and dpkg state is untouched.
 state_hashes >"$work/state-after"
 if ! cmp -s "$work/state-before" "$work/state-after"; then
   diff "$work/state-before" "$work/state-after" | head -20
