@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fetch/architecture.h"
 #include "fetch/policy.h"
 #include "fetch/process.h"
 #include "util/cache_file.h"
@@ -168,8 +169,26 @@ std::vector<std::string> AptState::command(const char* tool) const {
   return argv;
 }
 
+namespace {
+
+// Whether the suite's Release file, as apt keeps it in `lists`, says the suite has no `arch` (then a successful
+// update leaves no Packages index, and that is the answer, not a failure).
+bool suite_lacks_architecture(const std::string& lists, const std::string& arch) {
+  DIR* dir = ::opendir(lists.c_str());
+  if (dir == nullptr) return false;
+  std::string release;
+  while (const dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name.ends_with("_InRelease")) release = lists + "/" + std::string(name);
+  }
+  ::closedir(dir);
+  return !release.empty() && !release_has_architecture(read_text(release), arch);
+}
+
+}  // namespace
+
 Expected<void> AptState::update(bool force) const {
-  if (!force && has_indexes()) {
+  if (!force && (has_indexes() || suite_lacks_architecture(directory_ + "/lists", archive_.arch))) {
     struct stat st {};
     std::string release = directory_ + "/lists";
     if (::stat(release.c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime < 24 * 3600) return {};
@@ -177,9 +196,11 @@ Expected<void> AptState::update(bool force) const {
   std::vector<std::string> argv = command("apt-get");
   argv.push_back("update");
   ChildResult result = run_child(argv);
-  // apt-get update exits 0 with "W: Failed to fetch" when a source is unreachable: the indexes must be there.
-  if (!result.ok() || !has_indexes() || result.output.find("\nW: Failed") != std::string::npos ||
-      result.output.find("\nE: ") != std::string::npos) {
+  // apt-get update exits 0 with "W: Failed to fetch" when a source is unreachable: the indexes must be there, unless
+  // the suite has none for this architecture.
+  bool failed = !result.ok() || result.output.find("\nW: Failed") != std::string::npos ||
+                result.output.find("\nE: ") != std::string::npos;
+  if (failed || (!has_indexes() && !suite_lacks_architecture(directory_ + "/lists", archive_.arch))) {
     return Error{"apt-get update (" + archive_.mirror + " " + archive_.suite + ", " + archive_.arch +
                  ") failed: " + last_lines(result.output, 3)};
   }

@@ -37,4 +37,27 @@ std::optional<std::string> debian_architecture(const elf::ElfObject& object) {
                              object.header.flags);
 }
 
+bool release_has_architecture(std::string_view release, std::string_view arch) {
+  // deb822 (Debian's Release files, apt's InRelease inside its clearsigned wrapper): "Architectures: all amd64 ...".
+  for (size_t at = 0; at < release.size();) {
+    size_t end = release.find('\n', at);
+    if (end == std::string_view::npos) end = release.size();
+    std::string_view line = release.substr(at, end - at);
+    at = end + 1;
+    constexpr std::string_view kField = "Architectures:";
+    if (line.substr(0, kField.size()) != kField) continue;
+    line.remove_prefix(kField.size());
+    for (size_t word = 0; word < line.size();) {
+      size_t start = line.find_first_not_of(" \t\r", word);
+      if (start == std::string_view::npos) break;
+      size_t stop = line.find_first_of(" \t\r", start);
+      if (stop == std::string_view::npos) stop = line.size();
+      if (line.substr(start, stop - start) == arch) return true;
+      word = stop;
+    }
+    return false;
+  }
+  return true;
+}
+
 }  // namespace elfrun::fetch

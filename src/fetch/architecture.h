@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "elf/elf_object.h"
 
@@ -21,5 +22,10 @@ std::optional<std::string> debian_architecture(const elf::ElfObject& object);
 
 // Whether `arch` is an architecture of Debian's own archive (one of some suite elfrun knows).
 bool is_archive_architecture(const std::string& arch);
+
+// Whether a suite's Release (or InRelease) text lists `arch` in its Architectures field; true when it has no such
+// field (nothing known against it). bookworm's lists no riscv64: apt-get update then succeeds and fetches no
+// Packages index for it, and the suite simply has no candidate.
+bool release_has_architecture(std::string_view release, std::string_view arch);
 
 }  // namespace elfrun::fetch

@@ -3,8 +3,9 @@
 # ctest-timeout: 1800
 # `elfrun run --fetch` for programs of other machines, through qemu-user (issue 16: "libc6:arm64 ..."). An aarch64
 # hello world (C, its exit status from its argument) and a C++ program, built with clang --target=aarch64-linux-gnu
-# -fuse-ld=lld against Debian's cross root, and the s390x and armhf hello fixtures (s390x is big-endian and armhf
-# hard-float by e_flags: the machine table's byte order and ABI bits decide their Debian architecture). In a private mount namespace where the machine has NO loader or library of
+# -fuse-ld=lld against Debian's cross root, and the s390x, armhf and riscv64 hello fixtures (s390x is big-endian
+# and armhf hard-float by e_flags: the machine table's byte order and ABI bits decide their Debian architecture;
+# bookworm has no riscv64, so its libc6 comes from trixie). In a private mount namespace where the machine has NO loader or library of
 # those machines (a tmpfs over every root `elfrun loaders` finds for them, /usr/TRIPLET; an empty tmpfs over
 # /proc/sys/fs/binfmt_misc, so that no handler is seen) and with HOME and the XDG directories in a temporary one:
 #   - `elfrun run PROG` exits 127 (its loader is nowhere qemu would look) and `elfrun why PROG` exits 1 saying the
@@ -23,15 +24,15 @@ set -u
 
 [ "$(uname -m)" = x86_64 ] || case_skip "the host is $(uname -m), not x86_64"
 case_need_root "tmpfs mounts in a private mount namespace"
-case_need_tools unshare mount clang clang++ ld.lld strace sha256sum qemu-aarch64 qemu-s390x qemu-arm
+case_need_tools unshare mount clang clang++ ld.lld strace sha256sum qemu-aarch64 qemu-s390x qemu-arm qemu-riscv64
 case_need_elfrun
 [ -e /usr/aarch64-linux-gnu/lib/Scrt1.o ] || case_skip "libc6-dev-arm64-cross is not installed"
 [ -d /usr/aarch64-linux-gnu/include/c++ ] || case_skip "libstdc++-12-dev-arm64-cross is not installed"
 
 fixtures=$build_dir/fixtures
 sh "$source_dir/tests/fixtures/build-fixtures.sh" "$fixtures" >/dev/null 2>&1
-[ -x "$fixtures/hello-s390x" ] && [ -x "$fixtures/hello-armhf" ] ||
-  case_skip "the s390x or armhf fixture was not built (build-fixtures.sh names what is missing)"
+[ -x "$fixtures/hello-s390x" ] && [ -x "$fixtures/hello-armhf" ] && [ -x "$fixtures/hello-riscv64" ] ||
+  case_skip "the s390x, armhf or riscv64 fixture was not built (build-fixtures.sh names what is missing)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/elfrun-fetch-foreign.XXXXXX") || exit 1
 trap 'rm -rf --one-file-system "$work"' EXIT
@@ -60,7 +61,7 @@ clang --target=aarch64-linux-gnu -fuse-ld=lld -O1 -o "$work/hello-arm64" "$work/
   echo "FAIL: cannot build the aarch64 programs"
   exit 1
 }
-cp "$fixtures/hello-s390x" "$work/hello-s390x" && cp "$fixtures/hello-armhf" "$work/hello-armhf" || exit 1
+for target in s390x armhf riscv64; do cp "$fixtures/hello-$target" "$work/hello-$target" || exit 1; done
 # The references, through the cross roots (before they are hidden).
 ref_cxx=$(qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/cxx-arm64" a b)
 echo "reference: qemu-aarch64 -L /usr/aarch64-linux-gnu cxx-arm64 a b -> $ref_cxx"
@@ -82,7 +83,7 @@ unset QEMU_LD_PREFIX
 mount -t tmpfs tmpfs /proc/sys/fs/binfmt_misc || { echo "FAIL: cannot hide binfmt_misc"; exit 1; }
 # Hide every loader the machine has for aarch64 and s390x: the root it is in (/usr/TRIPLET), or the file itself
 # when it is in a system directory, and the multiarch directories.
-"$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x)|32-bit armhf' | sed 's/  .*//' >"$work/loaders"
+"$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x|riscv64)|32-bit armhf' | sed 's/  .*//' >"$work/loaders"
 while read -r loader; do
   case $loader in
     /usr/*-linux-gnu*/*) dir=${loader#/usr/}; dir=/usr/${dir%%/*} ;;
@@ -96,11 +97,11 @@ while read -r loader; do
   echo "hidden: $loader (${dir:-the file})"
 done <"$work/loaders"
 for dir in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /lib/s390x-linux-gnu /usr/lib/s390x-linux-gnu \
-  /lib/arm-linux-gnueabihf /usr/lib/arm-linux-gnueabihf; do
+  /lib/arm-linux-gnueabihf /usr/lib/arm-linux-gnueabihf /lib/riscv64-linux-gnu /usr/lib/riscv64-linux-gnu; do
   [ -d "$dir" ] && mount -t tmpfs tmpfs "$dir"
 done
-left=$("$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x)|32-bit armhf')
-[ -z "$left" ] || fail "loaders of aarch64, s390x or armhf are still seen: $left"
+left=$("$elfrun" loaders | grep '^/' | grep -E '64-bit (aarch64|s390x|riscv64)|32-bit armhf')
+[ -z "$left" ] || fail "loaders of aarch64, s390x, armhf or riscv64 are still seen: $left"
 state_hashes() {
   find /etc/apt /var/lib/apt /var/lib/dpkg -type f -exec sha256sum {} + 2>/dev/null | sort
 }
@@ -108,7 +109,7 @@ state_hashes >"$work/state-before"
 cd "$work" || exit 1
 
 # 1. Without --fetch nothing runs them; why names the packages and the line.
-for prog in hello-arm64 cxx-arm64 hello-s390x hello-armhf; do
+for prog in hello-arm64 cxx-arm64 hello-s390x hello-armhf hello-riscv64; do
   said=$("$elfrun" run "./$prog" 2>&1)
   status=$?
   echo "elfrun run ./$prog -> $status: $said"
@@ -121,6 +122,7 @@ for prog in hello-arm64 cxx-arm64 hello-s390x hello-armhf; do
   case $prog in
     *arm64) want=libc6:arm64 ;;
     *armhf) want=libc6:armhf ;;
+    *riscv64) want=libc6:riscv64 ;;
     *) want=libc6:s390x ;;
   esac
   case $said in *"$want"*) ;; *) fail "elfrun why ./$prog does not name $want" ;; esac
@@ -169,6 +171,12 @@ status=$?
 echo "elfrun run --fetch ./hello-armhf -> $status: $said; stderr: $(tr '\n' '|' <"$work/fetch-armhf.err")"
 [ "$status" -eq 0 ] && [ "$said" = "Hello World" ] || fail "run --fetch ./hello-armhf: status $status, output \"$said\""
 grep -q 'fetching libc6 .*, armhf)' "$work/fetch-armhf.err" || fail "the armhf run did not fetch libc6 (armhf)"
+# riscv64: bookworm's archive has no riscv64 (its Release lists none), so trixie's libc6 is taken.
+said=$("$elfrun" run --fetch ./hello-riscv64 2>"$work/fetch-riscv64.err")
+status=$?
+echo "elfrun run --fetch ./hello-riscv64 -> $status: $said; stderr: $(tr '\n' '|' <"$work/fetch-riscv64.err")"
+[ "$status" -eq 0 ] && [ "$said" = "Hello World" ] || fail "run --fetch ./hello-riscv64: status $status, output \"$said\""
+grep -q 'fetching libc6 .*(trixie, riscv64)' "$work/fetch-riscv64.err" || fail "the riscv64 run did not fetch trixie's libc6"
 listed=$("$elfrun" store --list 2>&1)
 echo "elfrun store --list:"
 echo "$listed" | sed 's/^/    /'

@@ -54,5 +54,18 @@ TEST(FetchArchitecture, EveryArchiveArchitectureIsInTheMachineTable) {
   EXPECT_FALSE(is_archive_architecture(""));
 }
 
+TEST(FetchArchitecture, ReleaseArchitectures) {
+  // An InRelease as apt keeps it: clearsigned, the field among others.
+  const char* bookworm =
+      "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nOrigin: Debian\nSuite: stable\nCodename: bookworm\n"
+      "Architectures: all amd64 arm64 armel armhf i386 mips64el mipsel ppc64el s390x\nComponents: main\n";
+  EXPECT_TRUE(release_has_architecture(bookworm, "arm64"));
+  EXPECT_TRUE(release_has_architecture(bookworm, "s390x"));  // the last word
+  EXPECT_FALSE(release_has_architecture(bookworm, "riscv64"));
+  EXPECT_FALSE(release_has_architecture(bookworm, "arm"));  // a prefix of a word is not the word
+  EXPECT_TRUE(release_has_architecture("Architectures: amd64 riscv64\r\n", "riscv64"));
+  EXPECT_TRUE(release_has_architecture("Origin: Debian\n", "riscv64"));  // no field: nothing known against it
+}
+
 }  // namespace
 }  // namespace elfrun::fetch
