@@ -56,7 +56,10 @@ bool hand_written_system_fix(const std::string& fix) {
 // `elfrun fix --apply PROGRAM` when fix has a plan for it (the same decision `elfrun fix` prints), else "".
 std::string fix_command(const Diagnosis& diagnosis, const diagnose::DiagnoseOptions& options,
                         const std::string& program) {
-  if (diagnosis.runs || diagnosis.input_error || (!diagnosis.run_qemu && diagnosis.run_loader.empty())) return "";
+  // A program `run --fetch` runs: fix can make a set already in the store permanent (fix/fetched.cc).
+  bool fetch = diagnosis.run_command && diagnosis.run_command->find(" --fetch ") != std::string::npos;
+  if (diagnosis.runs || diagnosis.input_error || (!diagnosis.run_qemu && diagnosis.run_loader.empty() && !fetch))
+    return "";
   fix::FixOptions fix_options;
   fix_options.root = options.root;
   fix_options.discovery = options.discovery;

@@ -98,6 +98,7 @@ struct Context {
   }
 
   Expected<AptState*> state_of(const std::string& suite) {
+    if (request.store_only) return Error{"only the store's entries are used (`elfrun run --fetch` fetches)"};
     auto& slot = states[suite];
     if (slot) return slot.get();
     if (!mirror) {

@@ -37,6 +37,8 @@ struct ProvisionRequest {
   // `run --root DIR --fetch`: the machine is DIR — what DIR lacks is fetched, for DIR's suite and architecture
   // (machine_of_root); the apt state and the store stay the user's, and nothing is written into DIR. "" for the host.
   std::string root;
+  // `fix`: the store's entries alone, never apt (no network); an error when they do not satisfy the program.
+  bool store_only = false;
 };
 
 // The suite and Debian architecture of a root's distribution, read inside it: ROOT/etc/os-release's

@@ -363,7 +363,8 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   while (fetch_root.size() > 1 && fetch_root.back() == '/') fetch_root.pop_back();
   if (fetch_root == "/") fetch_root.clear();
   if (request.fetch && !request.loader && !request.library_path && object->interpreter) {
-    auto provision = fetch::provision({program, &*object, request.fetch_progress, fetch_root});
+    auto provision =
+        fetch::provision({program, &*object, request.fetch_progress, fetch_root, request.fetch_store_only});
     if (!provision) {
       plan.refusal_status = 127;
       plan.refusal = provision.error().message;
@@ -373,6 +374,7 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
     if (provided) {
       plan.fetched = provided->fetched_any();
       for (const fetch::Package& package : provided->packages) {
+        plan.store_entries.push_back(package.entry);
         plan.reasons.push_back("package " + package.name + " " + package.version + " (" + package.arch +
                                (package.suite.empty() ? "" : ", " + package.suite) + "): " + package.entry +
                                (package.downloaded ? " (fetched now)" : " (in the store)"));
