@@ -208,10 +208,11 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
   context.program_arch = *program_arch;
   MachineOf machine = machine_of_root(request.root, *program_arch);
   context.archive_arch = archive_architecture(*program_arch, machine.arch);
-  if (!context.store.usable(true)) {
+  // From the store alone (fix, why) nothing is written: no store made, no leftovers removed.
+  if (!context.store.usable(!request.store_only)) {
     return Error{"the package store " + context.store.directory() + " cannot be used: " + describe_unmet(unmet)};
   }
-  context.store.remove_leftovers();
+  if (!request.store_only) context.store.remove_leftovers();
 
   std::vector<std::string> failures;
   bool apt_worked = false;  // some suite's indexes could be read

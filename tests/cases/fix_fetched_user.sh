@@ -2,6 +2,7 @@
 # ctest-labels: slow
 # `elfrun fix` for a program that runs only with a fetched set, on a bookworm host: trixie's ls (scripts/make-root
 # amd64 --suite trixie), which needs GLIBC_2.38. With a HOME of the case's own:
+#   - before the fetch, `elfrun fix ./ls` says to `run --fetch` first and writes nothing;
 #   - `elfrun run --fetch ./ls --version` prints what ls prints in the trixie root (chroot);
 #   - `elfrun fix ./ls` (system-wide) exits 1: PT_INTERP is the system's own loader, which fix never replaces, and
 #     it names `elfrun fix --user`; nothing of the system changes (the host's /lib64 and /etc/ld.so.conf.d hashed);
@@ -45,6 +46,14 @@ home_listing() {
   (cd "$work/home" && find . \( -path ./.cache -o -path ./.local/share \) -prune -o -printf '%y %m %p %l\n' | sort)
 }
 cd "$work/bin" || exit 1
+
+# 0. Before the fetch: fix says to fetch first, and writes nothing (no store made).
+said=$(as_user "$elfrun" fix ./ls 2>&1)
+status=$?
+echo "fix ./ls before the fetch -> $status: $said"
+[ "$status" -eq 1 ] || fail "fix ./ls before the fetch exited $status, expected 1"
+case $said in *"elfrun run --fetch ./ls"*) ;; *) fail "fix ./ls before the fetch does not say to run --fetch first" ;; esac
+[ -e "$work/home/.local" ] && fail "fix without --apply wrote into HOME: $(find "$work/home/.local")"
 
 # 1. The set, fetched.
 as_user "$elfrun" run --fetch ./ls --version >"$work/out" 2>"$work/err"
