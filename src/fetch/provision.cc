@@ -184,6 +184,14 @@ MachineOf machine_of_root(const std::string& root, const std::string& fallback_a
   if (!arch.empty() && arch.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos) {
     machine.arch = arch;
   }
+  // Without that file (no --add-architecture ever: debootstrap's roots), dpkg's own: the machine of DIR's dpkg.
+  if (machine.arch.empty()) {
+    const loader::OpenedFile& dpkg = fs.open("/usr/bin/dpkg");
+    auto object = dpkg.error == 0 && dpkg.bytes ? elf::parse_elf(*dpkg.bytes) : Expected<elf::ElfObject>(Error{""});
+    if (object) {
+      if (auto arch = debian_architecture(object->header.machine, object->ident.elf_class)) machine.arch = *arch;
+    }
+  }
   if (machine.arch.empty()) machine.arch = fallback_arch;
   return machine;
 }

@@ -43,7 +43,8 @@ struct ProvisionRequest {
 
 // The suite and Debian architecture of a root's distribution, read inside it: ROOT/etc/os-release's
 // VERSION_CODENAME and the first line of ROOT/var/lib/dpkg/arch (dpkg's native architecture, written by
-// --add-architecture), else `fallback_arch` (the program's). "" root: this machine's.
+// --add-architecture), else the architecture of ROOT/usr/bin/dpkg's ELF machine (dpkg's native one is built in),
+// else `fallback_arch` (the program's). "" root: this machine's.
 struct MachineOf {
   std::string suite, arch;
 };

@@ -10,6 +10,8 @@
 #   - `why --root BOOKWORM ./tls` exits 1 naming GLIBC_2.38, libc6 and `elfrun run --root DIR --fetch ./tls`;
 #   - `run --root DIR --fetch ./tls --version` prints what it prints in the trixie root (chroot): libc6 from trixie,
 #     libselinux from the store, the rest (libcap, libpcre2) DIR's own, by the loader's own --list;
+#   - a copy of the i386 reference root without any 64-bit glibc: `why --root` names libc6-amd64:i386 (DIR's
+#     architecture is its dpkg's), `run --root DIR --fetch` runs the 64-bit hello world with it;
 #   - DIR is byte for byte what it was (every path's type, mode, owner, size, mtime and link target, every file's
 #     sha256), and nothing of the store or apt state is under DIR.
 # Needs root (chroot, cp -a of a root) and the network to Debian's archive.
@@ -120,6 +122,31 @@ cmp -s "$work/dir-before" "$work/dir-after" || {
 }
 [ -n "$(cd "$dir" && find . -path '*elfrun*' -print -quit)" ] && fail "something of elfrun's is under DIR"
 [ -d "$store" ] || fail "no store under the user's HOME"
+
+# 4. An i386 DIR without any 64-bit glibc (the seed's case seen from outside): DIR's architecture is its dpkg's
+# (i386: debootstrap writes no /var/lib/dpkg/arch), so the 64-bit hello world gets libc6-amd64 of the i386 archive.
+fixtures=$build_dir/fixtures
+sh "$source_dir/tests/fixtures/build-fixtures.sh" "$fixtures" >/dev/null 2>&1
+[ -x "$fixtures/hello-x86_64" ] || { echo "FAIL: build-fixtures.sh did not build hello-x86_64"; exit 1; }
+i386=$(sh "$source_dir/scripts/make-i386-root") || { echo "FAIL: scripts/make-i386-root"; exit 1; }
+dir=$work/i386
+cp -a "$i386" "$dir" && rm -rf "$dir/usr/x86_64-pc-linux-gnu" || exit 1
+snapshot >"$work/i386-before"
+said=$(as_user "$elfrun" why --root "$dir" "$fixtures/hello-x86_64" 2>&1)
+status=$?
+echo "why --root I386 hello-x86_64 -> $status:"
+echo "$said" | sed 's/^/    /'
+[ "$status" -eq 1 ] || fail "why --root I386 exited $status, expected 1"
+case $said in *"elfrun run --root $dir --fetch $fixtures/hello-x86_64"*) ;; *) fail "why --root I386 gives no run --root --fetch line" ;; esac
+case $said in *"libc6-amd64:i386"*) ;; *) fail "why --root I386 does not name libc6-amd64:i386" ;; esac
+said=$(as_user "$elfrun" run --root "$dir" --fetch "$fixtures/hello-x86_64" 2>"$work/err-i386")
+status=$?
+echo "run --root I386 --fetch hello-x86_64 -> $status: $said; stderr:"
+sed 's/^/    /' "$work/err-i386"
+[ "$status" -eq 0 ] && [ "$said" = "Hello World" ] || fail "run --root I386 --fetch: status $status, \"$said\""
+grep -q 'fetching libc6-amd64 .*(bookworm, i386)' "$work/err-i386" || fail "libc6-amd64 was not fetched from bookworm's i386 archive"
+snapshot >"$work/i386-after"
+cmp -s "$work/i386-before" "$work/i386-after" || fail "the i386 DIR changed"
 
 echo "fetch_root: $failures failures"
 [ $failures -eq 0 ]

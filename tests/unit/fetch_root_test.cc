@@ -39,6 +39,19 @@ TEST(FetchRoot, ArchitectureFallsBackToTheProgramsAndSuiteToNone) {
   EXPECT_EQ(machine_of_root(root, "arm64").arch, "arm64");
 }
 
+TEST(FetchRoot, ArchitectureOfTheRootsDpkg) {
+  // No /var/lib/dpkg/arch (debootstrap makes none): the machine of the root's dpkg, here this test's own machine.
+  test::TempDir dir;
+  std::string root = dir / "root";
+  std::filesystem::create_directories(root + "/usr/bin");
+  std::filesystem::copy_file("/proc/self/exe", root + "/usr/bin/dpkg");
+#if defined(__x86_64__)
+  EXPECT_EQ(machine_of_root(root, "arm64").arch, "amd64");
+#elif defined(__i386__)
+  EXPECT_EQ(machine_of_root(root, "arm64").arch, "i386");
+#endif
+}
+
 TEST(FetchRoot, HostDirectoriesAreOpenedOnTheHostTheRestInsideTheRoot) {
   test::TempDir dir;
   std::string root = dir / "root";
