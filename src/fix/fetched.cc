@@ -130,9 +130,11 @@ bool plan_fetched_fix(FixPlan& plan, const std::string& program, const std::stri
     if (!planned.insert(target).second) return true;
     struct stat st {};
     if (::lstat(source.c_str(), &st) != 0) return false;
-    for (std::string dir(util::dir_name(target)); dir.size() > 1; dir = std::string(util::dir_name(dir))) {
-      directories.insert(dir);
-    }
+    auto note_parents = [&] {
+      for (std::string dir(util::dir_name(target)); dir.size() > 1; dir = std::string(util::dir_name(dir))) {
+        directories.insert(dir);
+      }
+    };
     if (S_ISLNK(st.st_mode)) {
       // A link to a sibling stays one; any other is copied as the file it leads to.
       char buffer[4096];
@@ -142,10 +144,23 @@ bool plan_fetched_fix(FixPlan& plan, const std::string& program, const std::stri
         std::string sibling = std::string(util::dir_name(source)) + "/" + link;
         struct stat target_st {};
         if (::lstat(sibling.c_str(), &target_st) == 0 && S_ISREG(target_st.st_mode)) {
+          note_parents();
           files.push_back({Change::Kind::symlink, target, link, "(the fetched set, copied)",
                            util::shell_command({"ln", "-s", link, host_of(root, target)})});
           return true;
         }
+      }
+      // Only a file of the entry itself: trixie's usr/lib64/ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/...
+      // names the package's installed place, which on this machine is the system's own file, not the set's.
+      std::string real = util::real_path(source);
+      bool in_entry =
+          std::any_of(run_plan->store_entries.begin(), run_plan->store_entries.end(), [&](const std::string& entry) {
+            std::string base = util::real_path(entry);
+            return !base.empty() && real.compare(0, base.size() + 1, base + "/") == 0;
+          });
+      if (!in_entry) {
+        planned.erase(target);
+        return true;  // left out
       }
       if (::stat(source.c_str(), &st) != 0) return false;
     }
@@ -155,6 +170,7 @@ bool plan_fetched_fix(FixPlan& plan, const std::string& program, const std::stri
     Change change{Change::Kind::file, target, std::move(*content), "(the fetched set, copied)",
                   util::shell_command({"cp", source, host_of(root, target)})};
     change.mode = st.st_mode & 0755;
+    note_parents();
     files.push_back(std::move(change));
     return true;
   };
