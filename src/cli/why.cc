@@ -56,7 +56,10 @@ bool hand_written_system_fix(const std::string& fix) {
 // `elfrun fix --apply PROGRAM` when fix has a plan for it (the same decision `elfrun fix` prints), else "".
 std::string fix_command(const Diagnosis& diagnosis, const diagnose::DiagnoseOptions& options,
                         const std::string& program) {
-  if (diagnosis.runs || diagnosis.input_error || (!diagnosis.run_qemu && diagnosis.run_loader.empty())) return "";
+  // A program `run --fetch` runs: fix can make a set already in the store permanent (fix/fetched.cc).
+  bool fetch = diagnosis.run_command && diagnosis.run_command->find(" --fetch ") != std::string::npos;
+  if (diagnosis.runs || diagnosis.input_error || (!diagnosis.run_qemu && diagnosis.run_loader.empty() && !fetch))
+    return "";
   fix::FixOptions fix_options;
   fix_options.root = options.root;
   fix_options.discovery = options.discovery;
@@ -140,7 +143,7 @@ void print_human(const Diagnosis& diagnosis, const std::string& fix, bool verbos
                                                                 : styled("note:", Style::blue);
     out(fmt::format("  {} {}\n", label, printable(finding.verdict)));
     if (finding.severity == Severity::blocking || verbose) {
-      for (const std::string& fix : finding.fixes) out("      " + styled(printable_command(fix), Style::cyan) + "\n");
+      for (const std::string& line : finding.fixes) out("      " + styled(printable_command(line), Style::cyan) + "\n");
       print_lines(finding.evidence, "      ");
     }
     if (verbose) print_lines(finding.details, "      ");

@@ -11,23 +11,33 @@
 namespace elfrun::diagnose {
 
 void add_fetch_remedy(const std::string& program, const DiagnoseOptions& options, Diagnosis& diagnosis) {
-  if (diagnosis.runs || diagnosis.run_command || diagnosis.input_error || options.root != "/" || options.loader) return;
+  if (diagnosis.runs || diagnosis.input_error || options.loader) return;
+  // --root DIR: the machine is DIR (fetch/provision.h). A run line that leaves DIR for a loader of this machine
+  // (remedies.cc tries those too) does not make DIR enough: the fetch line is then offered after it.
+  std::string root = options.root;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (root == "/") root.clear();
+  if (diagnosis.run_command && (root.empty() || diagnosis.run_command->find(" --root ") != std::string::npos)) return;
   auto source = elf::ByteSource::open(program);
   if (!source) return;
   auto object = elf::parse_elf(**source);
   if (!object) return;
-  fetch::Suggestion suggestion = fetch::suggest(program, *object);
+  fetch::Suggestion suggestion = fetch::suggest(program, *object, root);
   if (suggestion.packages.empty()) return;
   std::string packages, suites;
   for (const std::string& name : suggestion.packages) packages += (packages.empty() ? "" : ", ") + name;
   for (const std::string& suite : suggestion.suites) suites += (suites.empty() ? "" : ", ") + suite;
-  std::string line = options.elfrun + " run --fetch " + util::shell_quote(program);
+  std::string line = options.elfrun + " run " + (root.empty() ? "" : "--root " + util::shell_quote(root) + " ") +
+                     "--fetch " + util::shell_quote(program);
+  bool other_run = diagnosis.run_command.has_value();
   for (Finding& finding : diagnosis.findings) {
     if (finding.severity != Severity::blocking) continue;
-    // A foreign program whose qemu-user is not installed: that comes first (its finding's fix), the packages only
-    // help once it is; the line is not a run command that works yet.
     if (finding.code == "machine-unsupported") {
+      // A foreign program whose qemu-user is not installed: that comes first (its finding's fix), the packages
+      // only help once it is; the line is not a run command that works yet.
       finding.fixes.push_back(line + "   # then, with qemu-user installed");
+    } else if (other_run) {
+      finding.fixes.insert(finding.fixes.begin(), line);
     } else {
       diagnosis.run_command = line;
     }

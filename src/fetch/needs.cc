@@ -9,6 +9,7 @@
 #include <set>
 
 #include "elf/byte_source.h"
+#include "loader/filesystem.h"
 #include "loader/resolver.h"
 #include "loader/symbol_scope.h"
 #include "util/text.h"
@@ -34,10 +35,24 @@ std::string file_of(const loader::LoadedObject& object) {
   return object.host_path.empty() ? object.path : object.host_path;
 }
 
-bool fits(const std::string& loader, const elf::ElfObject& program) {
-  auto source = elf::ByteSource::open(loader);
-  if (!source) return false;
-  auto object = elf::parse_elf(**source);
+// The configuration's loader as the resolver names it: inside the root when it is the root's, else its host path
+// (then its directory is one the root sees on the host).
+std::string loader_as_resolved(const Configuration& configuration, std::vector<std::string>& host_dirs) {
+  if (configuration.root.empty()) return configuration.loader;
+  loader::RootedFs fs(configuration.root);
+  if (auto inside = fs.inside_path(configuration.loader)) return *inside;
+  host_dirs.emplace_back(util::dir_name(configuration.loader));
+  return configuration.loader;
+}
+
+bool fits(const std::string& loader, const elf::ElfObject& program, const Configuration& configuration,
+          const std::vector<std::string>& host_dirs) {
+  // Under a root its loader is read inside it: DIR/lib64/ld-linux-x86-64.so.2 -> /lib/... is DIR's file, not ours.
+  loader::RootedFs fs(configuration.root.empty() ? std::string("/") : configuration.root);
+  fs.set_host_directories(host_dirs);
+  const loader::OpenedFile& file = fs.open(loader);
+  if (file.error != 0 || !file.bytes) return false;
+  auto object = elf::parse_elf(*file.bytes);
   return object && object->header.machine == program.header.machine &&
          object->ident.elf_class == program.ident.elf_class;
 }
@@ -48,12 +63,18 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
                                const Configuration& configuration) {
   std::vector<Unmet> unmet;
   std::string interp = object.interpreter ? std::string(util::base_name(*object.interpreter)) : std::string();
-  if (!fits(configuration.loader, object)) {
+  std::vector<std::string> host_dirs = configuration.library_dirs;
+  std::string loader = loader_as_resolved(configuration, host_dirs);
+  if (!fits(loader, object, configuration, host_dirs)) {
     unmet.push_back({interp, "loader " + configuration.loader + " missing or not of the program's machine"});
     return unmet;
   }
   loader::ResolveOptions options;
-  options.loader_path = configuration.loader;
+  if (!configuration.root.empty()) {
+    options.root = configuration.root;
+    options.host_directories = host_dirs;
+  }
+  options.loader_path = loader;
   std::string joined;
   for (const std::string& dir : configuration.library_dirs) joined += (joined.empty() ? "" : ":") + dir;
   if (!joined.empty()) options.library_path = joined;
@@ -109,7 +130,7 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
     return text;
   };
   for (const loader::UndefinedReferences& missing :
-       loader::find_undefined_symbols(*resolution, "/", program, problems)) {
+       loader::find_undefined_symbols(*resolution, options.root, program, problems)) {
     const loader::LoadedObject& referrer = resolution->objects[missing.object];
     if (!referrer.elf || !referrer.elf->dynamic) continue;  // undefined references come with a dynamic section
     std::string path = missing.object == 0 ? program : file_of(referrer);

@@ -23,6 +23,9 @@ struct Configuration {
   std::string loader;                     // a host path
   std::vector<std::string> library_dirs;  // searched first (--library-path)
   bool inhibit_cache = false;             // a loader not the host's own: --inhibit-cache
+  // `run --root DIR --fetch`: the machine is DIR. Everything but the library directories and a loader outside DIR
+  // (the store's) is looked up inside DIR as after chroot (loader/filesystem.h); "" for the host.
+  std::string root;
 };
 
 // Everything `configuration` leaves unmet for the program at `program` (parsed as `object`); empty when it runs.

@@ -14,6 +14,7 @@
 #include "fetch/architecture.h"
 #include "fetch/policy.h"
 #include "fetch/store.h"
+#include "loader/filesystem.h"
 #include "util/cache_file.h"
 #include "util/text.h"
 
@@ -98,6 +99,7 @@ struct Context {
   }
 
   Expected<AptState*> state_of(const std::string& suite) {
+    if (request.store_only) return Error{"only the store's entries are used (`elfrun run --fetch` fetches)"};
     auto& slot = states[suite];
     if (slot) return slot.get();
     if (!mirror) {
@@ -154,7 +156,46 @@ std::string package_list(const std::vector<std::string>& packages, const std::st
   return text;
 }
 
+// The machine's own configuration: its loader at PT_INTERP, on the host or inside the root.
+Configuration machine_configuration(const elf::ElfObject& object, const std::string& root) {
+  Configuration host;
+  host.loader = root.empty() ? *object.interpreter : root + *object.interpreter;
+  host.root = root;
+  // Under a root, the loader runs on this machine with --inhibit-cache (`run --root`): DIR's ld.so.cache is not
+  // what it would read.
+  host.inhibit_cache = !root.empty();
+  return host;
+}
+
 }  // namespace
+
+MachineOf machine_of_root(const std::string& root, const std::string& fallback_arch) {
+  if (root.empty() || root == "/") return {machine_suite(), machine_architecture()};
+  MachineOf machine;
+  loader::RootedFs fs(root);
+  auto text_of = [&](const std::string& path) {
+    auto bytes = fs.read_file(path);
+    auto view = bytes ? bytes->whole() : std::nullopt;
+    return view ? std::string(view->as_string_view()) : std::string();
+  };
+  machine.suite = os_release_codename(text_of("/etc/os-release"));
+  if (machine.suite.empty()) machine.suite = os_release_codename(text_of("/usr/lib/os-release"));
+  std::string arch = text_of("/var/lib/dpkg/arch");
+  arch = arch.substr(0, arch.find('\n'));
+  if (!arch.empty() && arch.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos) {
+    machine.arch = arch;
+  }
+  // Without that file (no --add-architecture ever: debootstrap's roots), dpkg's own: the machine of DIR's dpkg.
+  if (machine.arch.empty()) {
+    const loader::OpenedFile& dpkg = fs.open("/usr/bin/dpkg");
+    auto object = dpkg.error == 0 && dpkg.bytes ? elf::parse_elf(*dpkg.bytes) : Expected<elf::ElfObject>(Error{""});
+    if (object) {
+      if (auto dpkg_arch = debian_architecture(*object)) machine.arch = *dpkg_arch;
+    }
+  }
+  if (machine.arch.empty()) machine.arch = fallback_arch;
+  return machine;
+}
 
 bool Provision::fetched_any() const {
   return std::any_of(packages.begin(), packages.end(), [](const Package& p) { return p.downloaded; });
@@ -163,8 +204,7 @@ bool Provision::fetched_any() const {
 Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
   const elf::ElfObject& object = *request.object;
   if (!object.interpreter) return std::optional<Provision>();  // static: nothing a package could give it
-  Configuration host;
-  host.loader = *object.interpreter;
+  Configuration host = machine_configuration(object, request.root);
   std::vector<Unmet> unmet = unmet_needs(request.program, object, host);
   if (unmet.empty()) return std::optional<Provision>();
 
@@ -175,15 +215,17 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
     return Error{request.program + ": elfrun knows no Debian architecture for its machine: " + describe_unmet(unmet)};
   }
   context.program_arch = *program_arch;
-  context.archive_arch = archive_architecture(*program_arch, machine_architecture());
-  if (!context.store.usable(true)) {
+  MachineOf machine = machine_of_root(request.root, *program_arch);
+  context.archive_arch = archive_architecture(*program_arch, machine.arch);
+  // From the store alone (fix, why) nothing is written: no store made, no leftovers removed.
+  if (!context.store.usable(!request.store_only)) {
     return Error{"the package store " + context.store.directory() + " cannot be used: " + describe_unmet(unmet)};
   }
-  context.store.remove_leftovers();
+  if (!request.store_only) context.store.remove_leftovers();
 
   std::vector<std::string> failures;
   bool apt_worked = false;  // some suite's indexes could be read
-  for (const std::string& suite : suites_to_try(machine_suite())) {
+  for (const std::string& suite : suites_to_try(machine.suite)) {
     Configuration configuration = host;
     std::string apt_failure;
     std::vector<Package> taken;
@@ -300,21 +342,26 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
   return Error{text};
 }
 
-Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
+Suggestion suggest(const std::string& program, const elf::ElfObject& object, const std::string& root) {
   Suggestion suggestion;
   if (!object.interpreter) return suggestion;
-  Configuration host;
-  host.loader = *object.interpreter;
+  Configuration host = machine_configuration(object, root == "/" ? std::string() : root);
   suggestion.unmet = unmet_needs(program, object, host);
   if (suggestion.unmet.empty()) return suggestion;
   auto program_arch = debian_architecture(object);
   if (!program_arch) return suggestion;
-  std::string archive_arch = archive_architecture(*program_arch, machine_architecture());
+  MachineOf machine = machine_of_root(host.root, *program_arch);
+  std::string archive_arch = archive_architecture(*program_arch, machine.arch);
   std::string interp(util::base_name(*object.interpreter));
   // Only what the distribution ships: its runtime, or a library of its own directories that is too old. A library
   // of the program's own (found through its RUNPATH, or missing and named by nobody) is not the archive's to give.
   for (const Unmet& need : suggestion.unmet) {
-    if (need.soname != interp && !is_runtime_soname(need.soname) && !in_system_library_directory(need.path)) {
+    // Under a root, the file's path inside it.
+    std::string path = need.path;
+    if (!host.root.empty() && path.compare(0, host.root.size() + 1, host.root + "/") == 0) {
+      path = path.substr(host.root.size());
+    }
+    if (need.soname != interp && !is_runtime_soname(need.soname) && !in_system_library_directory(path)) {
       return suggestion;  // packages still empty
     }
   }
@@ -342,7 +389,7 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
       }
     }
   }
-  suggestion.suites = suites_to_try(machine_suite());
+  suggestion.suites = suites_to_try(machine.suite);
   // When only glibc is too old and run --fetch has read the suites' indexes before, the first suite whose glibc
   // is new enough, from those indexes (no network).
   std::vector<std::string> nodes = glibc_nodes(suggestion.unmet);

@@ -34,7 +34,21 @@ struct ProvisionRequest {
   std::string program;  // a path
   const elf::ElfObject* object = nullptr;
   std::function<void(const std::string&)> progress;  // one line per step that takes time (downloads)
+  // `run --root DIR --fetch`: the machine is DIR — what DIR lacks is fetched, for DIR's suite and architecture
+  // (machine_of_root); the apt state and the store stay the user's, and nothing is written into DIR. "" for the host.
+  std::string root;
+  // `fix`: the store's entries alone, never apt (no network); an error when they do not satisfy the program.
+  bool store_only = false;
 };
+
+// The suite and Debian architecture of a root's distribution, read inside it: ROOT/etc/os-release's
+// VERSION_CODENAME and the first line of ROOT/var/lib/dpkg/arch (dpkg's native architecture, written by
+// --add-architecture), else the architecture of ROOT/usr/bin/dpkg's ELF machine (dpkg's native one is built in),
+// else `fallback_arch` (the program's). "" root: this machine's.
+struct MachineOf {
+  std::string suite, arch;
+};
+MachineOf machine_of_root(const std::string& root, const std::string& fallback_arch);
 
 // nullopt when the machine satisfies the program already; the provision otherwise; an error (naming the packages
 // and apt's own words) when no suite's packages do, or they cannot be fetched.
@@ -48,6 +62,6 @@ struct Suggestion {
   std::vector<std::string> suites;    // in the order run --fetch tries them
   std::string known_suite;            // the suite whose packages were verified before (a store entry), if any
 };
-Suggestion suggest(const std::string& program, const elf::ElfObject& object);
+Suggestion suggest(const std::string& program, const elf::ElfObject& object, const std::string& root = {});
 
 }  // namespace elfrun::fetch

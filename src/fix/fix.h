@@ -16,6 +16,7 @@
 #include "diagnose/findings.h"
 #include "loader/binfmt_misc.h"
 #include "loader/discovery.h"
+#include "run/plan.h"
 #include "util/expected.h"
 
 namespace elfrun::fix {
@@ -79,6 +80,17 @@ std::optional<diagnose::Diagnosis> diagnosis_to_plan(const std::string& program,
 
 // Whether PROGRAM runs as it is now (the diagnosis has no blocking finding); the verdict otherwise.
 bool runs_as_itself(const std::string& program, const FixOptions& options, std::string& verdict);
+
+// --- fetched.cc ---
+// The run plan `elfrun run --fetch` makes from the package store alone (never apt): nullopt when the store has no
+// set that runs the program.
+std::optional<run::RunPlan> fetched_run_plan(const std::string& host_program, const std::string& root,
+                                             const FixOptions& options);
+// A program that runs only with a fetched set: its shared objects copied into ROOT/usr/local/lib/elfrun/store, a
+// symlink at a free PT_INTERP to the copied loader, the copied directories in ld.so.conf.d and the cache. False when
+// the store has no such set (the plan untouched); true when planned, or refused with the reason in plan.problems.
+bool plan_fetched_fix(FixPlan& plan, const std::string& program, const std::string& host_program,
+                      const std::string& root, const FixOptions& options, const std::string& finding);
 
 // --- journal.cc ---
 struct JournalEntry {

@@ -152,8 +152,17 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
     return plan;
   }
   if (diagnosis.run_loader.empty()) {
+    // A set `elfrun run --fetch` put into the store (fetched.cc).
+    if (plan_fetched_fix(plan, program, program_host_path(root, program), root, options, finding)) {
+      check_debian_owners(plan, root, finding);
+      return plan;
+    }
     plan.problems.push_back(finding);
-    plan.problems.push_back("no loader on this machine runs it: fix has nothing to make permanent");
+    bool fetchable = diagnosis.run_command && diagnosis.run_command->find(" --fetch ") != std::string::npos;
+    plan.problems.push_back(fetchable
+                                ? "no loader on this machine runs it and the package store has no set that does: `" +
+                                      *diagnosis.run_command + "` fetches one, which fix can then make permanent"
+                                : "no loader on this machine runs it: fix has nothing to make permanent");
     return plan;
   }
   // Paths as the system inside the root sees them.

@@ -29,12 +29,22 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
   const diagnose::Diagnosis& diagnosis = *diagnosed;
   const diagnose::Finding* blocking = diagnosis.first_blocking();
   std::string finding = blocking ? blocking->verdict : diagnosis.summary;
-  if (!diagnosis.run_command_expanded || (!diagnosis.run_qemu && diagnosis.run_loader.empty())) {
-    plan.problems.push_back(finding);
-    plan.problems.push_back("no loader on this machine runs it: no launcher can be made");
-    return plan;
-  }
   std::string program_path = util::real_path(program);
+  // A program that runs only with a set `run --fetch` put into the store: the launcher runs it with that set, in
+  // the user's own store (the user's trust; fix/fetched.cc copies it for a system-wide fix instead).
+  std::optional<run::RunPlan> fetched;
+  if (!diagnosis.run_command_expanded || (!diagnosis.run_qemu && diagnosis.run_loader.empty())) {
+    fetched = fetched_run_plan(program_path, options.root, options);
+    if (!fetched) {
+      plan.problems.push_back(finding);
+      bool fetchable = diagnosis.run_command && diagnosis.run_command->find(" --fetch ") != std::string::npos;
+      plan.problems.push_back(fetchable ? "no loader on this machine runs it and the package store has no set that "
+                                          "does: `" +
+                                              *diagnosis.run_command + "` fetches one first"
+                                        : "no loader on this machine runs it: no launcher can be made");
+      return plan;
+    }
+  }
   auto bytes = elf::ByteSource::open(program_path);
   auto object = bytes ? elf::parse_elf(**bytes) : Expected<elf::ElfObject>(Error{"cannot open " + program_path});
   if (!object) {
@@ -53,11 +63,18 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
     return plan;
   }
   // What the checked run passes to the loader (elfrun run --print), so that the launcher runs it the same way.
-  const std::string& expanded = *diagnosis.run_command_expanded;
+  const std::string expanded = fetched ? util::shell_command(fetched->argv) : *diagnosis.run_command_expanded;
   bundle::LauncherData data;
   data.program = program_path;
   data.loader = diagnosis.run_loader;
   data.library_dirs = diagnosis.run_library_dirs;
+  if (fetched) {
+    data.loader = fetched->exec_path;
+    data.library_dirs.clear();
+    for (size_t i = 0; i + 1 < fetched->argv.size(); ++i) {
+      if (fetched->argv[i] == "--library-path") data.library_dirs = util::split_non_empty(fetched->argv[i + 1], ':');
+    }
+  }
   data.pass_argv0 = expanded.find(" --argv0 ") != std::string::npos;
   data.inhibit_cache = expanded.find(" --inhibit-cache") != std::string::npos;
   if (diagnosis.run_qemu) {

@@ -124,8 +124,16 @@ std::string RootedFs::absolute(const std::string& path) const {
   return cwd_ + "/" + path;
 }
 
+bool RootedFs::on_host(const std::string& path) const {
+  if (is_host_ || path.empty() || path[0] != '/') return false;
+  for (const std::string& dir : host_directories_) {
+    if (path.compare(0, dir.size(), dir) == 0 && (path.size() == dir.size() || path[dir.size()] == '/')) return true;
+  }
+  return false;
+}
+
 std::string RootedFs::host_path(const std::string& inside) const {
-  if (is_host_) return inside;
+  if (is_host_ || on_host(inside)) return inside;
   if (host_fallback_) {
     auto fell = fell_back_.find(inside);
     if (fell != fell_back_.end() && fell->second) return inside;
@@ -198,6 +206,7 @@ constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 }  // namespace
 
 const OpenedFile& RootedFs::open(const std::string& path) {
+  if (on_host(path)) return open_host(path);
   if (host_fallback_ && !path.empty() && path[0] == '/') {
     // util/path.c: the prefixed path when access(F_OK) finds it, else the path itself on the host.
     const OpenedFile& in_root = open_in_root(path);
@@ -279,8 +288,9 @@ const OpenedFile& RootedFs::open_host(const std::string& host_path) {
 }
 
 bool RootedFs::is_directory(const std::string& path) {
-  if (is_host_) util::watch_path(path);
-  int fd = open_fd(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (is_host_ || on_host(path)) util::watch_path(path);
+  int fd = on_host(path) ? ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)
+                         : open_fd(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 && host_fallback_ && !path.empty() && path[0] == '/' && (errno == ENOENT || errno == ENOTDIR)) {
     fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   }
@@ -291,7 +301,8 @@ bool RootedFs::is_directory(const std::string& path) {
 
 std::vector<std::string> RootedFs::list_directory(const std::string& path) {
   std::vector<std::string> names;
-  int fd = open_fd(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+  const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK;
+  int fd = on_host(path) ? ::open(path.c_str(), flags) : open_fd(path, flags);
   if (fd < 0) return names;
   DIR* directory = ::fdopendir(fd);
   if (directory == nullptr) {

@@ -57,6 +57,11 @@ class RootedFs {
   void set_host_fallback(bool on) { host_fallback_ = on && !is_host_; }
   bool host_fallback() const { return host_fallback_; }
 
+  // Host directories seen as they are on the host even under a root: the package store's entries that `run --root
+  // DIR --fetch` adds to DIR (fetch/needs.h). An absolute path under one is opened on the host, never inside the root.
+  void set_host_directories(std::vector<std::string> directories) { host_directories_ = std::move(directories); }
+  bool on_host(const std::string& path) const;
+
   // Opens and maps a file. Files opened are cached by path: the same path is opened once per RootedFs. A failure is
   // not cached: the reference then stays valid only until the next open().
   const OpenedFile& open(const std::string& path);
@@ -98,6 +103,7 @@ class RootedFs {
   OpenedFile failure_;
   std::map<std::string, OpenedFile> host_cache_;
   bool host_fallback_ = false;
+  std::vector<std::string> host_directories_;
   std::map<std::string, bool> fell_back_;              // inside paths qemu -L would open on the host (util/path.c)
   std::unordered_map<std::string, int> missing_dirs_;  // directories found missing, with open's errno
   std::unordered_set<std::string> existing_dirs_;

@@ -83,7 +83,9 @@ struct Resolver::Impl {
 };
 
 Resolver::Resolver(ResolveOptions options)
-    : options_(std::move(options)), fs_(options_.root), impl_(std::make_unique<Impl>()) {}
+    : options_(std::move(options)), fs_(options_.root), impl_(std::make_unique<Impl>()) {
+  fs_.set_host_directories(options_.host_directories);
+}
 
 Resolver::~Resolver() = default;
 
@@ -126,6 +128,7 @@ Expected<Resolution> Resolver::resolve(const std::string& path) {
 
   Resolution res;
   res.model = model;
+  res.host_directories = options_.host_directories;
   LoadedObject main;
   main.name = inside;
   main.path = inside;

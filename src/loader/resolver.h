@@ -95,6 +95,7 @@ struct Resolution {
   std::vector<std::string> notes;
   bool is_static = false;  // no PT_DYNAMIC at all
   LookupModel model = LookupModel::native;
+  std::vector<std::string> host_directories;  // ResolveOptions::host_directories, for whoever opens its files again
   bool has_missing() const;
 };
 
@@ -114,6 +115,8 @@ struct ResolveOptions {
   std::optional<LoaderIdentity> loader_identity;
   // How files are looked up; by default lookup_model() of the program.
   std::optional<LookupModel> model;
+  // Under a root: host directories opened on the host as they are (RootedFs::set_host_directories).
+  std::vector<std::string> host_directories;
 };
 
 class Resolver {

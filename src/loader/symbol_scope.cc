@@ -159,6 +159,7 @@ std::vector<UndefinedReferences> find_undefined_symbols(const Resolution& resolu
                                                         std::vector<std::string>& problems) {
   std::vector<SymbolScopeObject> opened(resolution.objects.size());
   RootedFs fs(root);
+  fs.set_host_directories(resolution.host_directories);
   for (size_t i = 0; i < resolution.objects.size(); ++i) {
     const LoadedObject& object = resolution.objects[i];
     if (!object.elf || object.found_by == FoundBy::not_found || object.found_by == FoundBy::vdso) {

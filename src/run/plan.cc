@@ -17,6 +17,7 @@
 #include "elf/identify.h"
 #include "fetch/provision.h"
 #include "loader/binfmt_misc.h"
+#include "loader/filesystem.h"
 #include "loader/identity_cache.h"
 #include "loader/kernel_machines.h"
 #include "loader/loader_identity.h"
@@ -71,13 +72,24 @@ const loader::IdentityCache& cache_of(const loader::DiscoveryOptions& discovery)
 std::optional<std::vector<std::string>> library_dirs_under(
     const std::string& program, const std::string& root, const std::string& loader_inside,
     std::vector<std::string> extra_dirs, bool inhibit_cache, const loader::LoaderIdentity* known_identity,
-    const loader::IdentityCache& cache, std::vector<std::string>& reasons, bool given_dirs_first = false) {
+    const loader::IdentityCache& cache, std::vector<std::string>& reasons, bool given_dirs_first = false,
+    const std::vector<std::string>* host_dirs = nullptr) {
   loader::ResolveOptions options;
   options.root = root;
   options.loader_path = loader_inside;
   if (known_identity) options.loader_identity = *known_identity;
   std::string loader_host = root == "/" ? loader_inside : root + loader_inside;
-  if (root != "/") {
+  if (host_dirs) {
+    // `run --root DIR --fetch`: DIR as after chroot, the store's directories (and a loader of the store) on the host,
+    // as fetch/needs.cc checked them — whether or not the program lives in DIR.
+    options.host_directories = *host_dirs;
+    if (loader::RootedFs(root).inside_path(loader_inside)) {
+      options.loader_path = loader_inside.substr(root.size());
+    } else {
+      loader_host = loader_inside;
+      options.host_directories.emplace_back(util::dir_name(loader_inside));
+    }
+  } else if (root != "/") {
     std::string real_root = real_path(root);
     std::string real_program = real_path(program);
     if (real_program.compare(0, real_root.size() + 1, real_root + "/") != 0) {
@@ -427,8 +439,13 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   // --fetch: what the machine lacks or has too old, from the archive into the store (fetch/provision.h); nothing when
   // the machine satisfies the program (then the decision goes on as without --fetch).
   std::optional<fetch::Provision> provided;
-  if (request.fetch && !request.loader && !request.root && !request.library_path && object->interpreter) {
-    auto provision = fetch::provision({program, &*object, request.fetch_progress});
+  // With --root DIR the machine is DIR (fetch/provision.h).
+  std::string fetch_root = request.root ? *request.root : std::string();
+  while (fetch_root.size() > 1 && fetch_root.back() == '/') fetch_root.pop_back();
+  if (fetch_root == "/") fetch_root.clear();
+  if (request.fetch && !request.loader && !request.library_path && object->interpreter) {
+    auto provision =
+        fetch::provision({program, &*object, request.fetch_progress, fetch_root, request.fetch_store_only});
     if (!provision) {
       plan.refusal_status = 127;
       plan.refusal = provision.error().message;
@@ -438,6 +455,7 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
     if (provided) {
       plan.fetched = provided->fetched_any();
       for (const fetch::Package& package : provided->packages) {
+        plan.store_entries.push_back(package.entry);
         plan.reasons.push_back("package " + package.name + " " + package.version + " (" + package.arch +
                                (package.suite.empty() ? "" : ", " + package.suite) + "): " + package.entry +
                                (package.downloaded ? " (fetched now)" : " (in the store)"));
@@ -493,13 +511,15 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   std::vector<std::string> tried;  // why each loader tried did not do, for the message
   // Tries one loader; on success fills the plan. root: the root the loader sits in ("/", or --root DIR).
   auto try_loader = [&](const std::string& loader_path, const std::string& root, const loader::LoaderIdentity& identity,
-                        std::vector<std::string> dirs, bool given_dirs_first = false) {
+                        std::vector<std::string> dirs, bool given_dirs_first = false,
+                        const std::vector<std::string>* host_dirs = nullptr) {
     bool own = root == "/" && object->interpreter && is_hosts_own(loader_path);
     bool inhibit_cache = !own && identity.has_inhibit_cache;
-    // Under --root the resolver sees the root as /: the loader by its inside name, the program by its host path.
-    std::string loader_inside = root == "/" ? loader_path : loader_path.substr(root.size());
+    // Under --root the resolver sees the root as /: the loader by its inside name, the program by its host path
+    // (with --fetch, a loader of the store goes by its host path: library_dirs_under sorts it out).
+    std::string loader_inside = root == "/" || host_dirs ? loader_path : loader_path.substr(root.size());
     auto found_dirs = library_dirs_under(program, root, loader_inside, std::move(dirs), !own, &identity, cache,
-                                         plan.reasons, given_dirs_first);
+                                         plan.reasons, given_dirs_first, host_dirs);
     if (!found_dirs) {
       tried.push_back(plan.reasons.back());
       return false;
@@ -523,7 +543,13 @@ RunPlan plan_run_after_env_hops(const RunRequest& request, int env_hops) {
   if (provided) {
     const fetch::Configuration& configuration = provided->configuration;
     auto identity = loader::identify_loader_file(configuration.loader, cache);
-    if (identity && try_loader(configuration.loader, "/", *identity, configuration.library_dirs, true)) return plan;
+    if (identity && configuration.root.empty() &&
+        try_loader(configuration.loader, "/", *identity, configuration.library_dirs, true))
+      return plan;
+    if (identity && !configuration.root.empty() &&
+        try_loader(configuration.loader, configuration.root, *identity, configuration.library_dirs, true,
+                   &configuration.library_dirs))
+      return plan;
     plan.refusal_status = 127;
     plan.refusal =
         program + ": the packages fetched for it do not give a loader that runs it (" + configuration.loader + ")";

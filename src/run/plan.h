@@ -25,6 +25,7 @@ struct RunRequest {
   // `fetch_progress` hears each step that takes time.
   bool fetch = false;
   std::function<void(const std::string&)> fetch_progress;
+  bool fetch_store_only = false;       // `fix`: from the store's entries alone, never apt
   loader::DiscoveryOptions discovery;  // its cache, when set, serves loader identities (loader/identity_cache.h)
   std::string binfmt_misc_dir = std::string(loader::kBinfmtMiscDir);  // the kernel's handlers for foreign machines
 };
@@ -32,12 +33,13 @@ struct RunRequest {
 struct RunPlan {
   enum class Kind { direct, loader, qemu, refused };
   Kind kind = Kind::refused;
-  std::string exec_path;             // the file to execve
-  std::vector<std::string> argv;     // its argv, argv[0] first
-  int refusal_status = 0;            // 127 not found, 126 cannot be executed (shell conventions)
-  std::string refusal;               // what is wrong and what to do
-  std::vector<std::string> reasons;  // why this plan, for -v
-  bool fetched = false;              // packages were downloaded into the store to make it
+  std::string exec_path;                   // the file to execve
+  std::vector<std::string> argv;           // its argv, argv[0] first
+  int refusal_status = 0;                  // 127 not found, 126 cannot be executed (shell conventions)
+  std::string refusal;                     // what is wrong and what to do
+  std::vector<std::string> reasons;        // why this plan, for -v
+  bool fetched = false;                    // packages were downloaded into the store to make it
+  std::vector<std::string> store_entries;  // --fetch: the store entries the plan uses
 };
 
 RunPlan plan_run(const RunRequest& request);
