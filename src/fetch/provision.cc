@@ -11,6 +11,8 @@
 #include <set>
 
 #include "fetch/apt.h"
+#include "fetch/contents.h"
+#include "fetch/contents_index.h"
 #include "fetch/policy.h"
 #include "fetch/store.h"
 #include "util/cache_file.h"
@@ -115,6 +117,69 @@ struct Context {
     return slot.get();
   }
 
+  // Whether the archive's Contents index may name a package for `need`: not glibc's loader and libraries, nor the
+  // C++ runtime (the policy names theirs, in every suite), nor a multilib package of the other class.
+  bool contents_may_name(const Unmet& need) const {
+    return program_arch == archive_arch && need.soname != interp && !is_runtime_soname(need.soname) &&
+           need.soname != "(unknown)";
+  }
+
+  std::map<std::string, ContentsAnswers> contents;  // by suite: what its Contents index says of the paths asked
+  std::map<std::string, std::string> contents_failure;  // by suite: why its Contents index could not be read
+
+  // The packages of `suite` that ship the library `need` names, from its Contents index, in the loader's order of
+  // the paths it would find the library at (contents.h). One read answers every need of `unmet` at once.
+  std::vector<std::string> shipping(const std::string& suite, const Unmet& need, const std::vector<Unmet>& unmet) {
+    if (!contents_may_name(need) || contents_failure.count(suite) != 0) return {};
+    ContentsAnswers& known = contents[suite];
+    std::vector<std::string> paths;
+    for (const Unmet& other : unmet) {
+      if (!contents_may_name(other)) continue;
+      for (const std::string& path : library_candidate_paths(other.soname, *request.object)) {
+        if (known.count(path) == 0 && std::find(paths.begin(), paths.end(), path) == paths.end()) {
+          paths.push_back(path);
+        }
+      }
+    }
+    if (!paths.empty()) {
+      auto state = state_of(suite);
+      if (!state) return {};
+      auto answers = look_up_contents(**state, paths, [this](const std::string& line) { say(line); });
+      if (!answers) {
+        contents_failure[suite] = answers.error().message;
+        say(suite + ": " + answers.error().message);
+        return {};
+      }
+      known.insert(answers->begin(), answers->end());
+    }
+    std::vector<std::string> own = library_candidate_paths(need.soname, *request.object);
+    std::vector<std::string> packages = packages_in_order(own, known);
+    if (!packages.empty() && !paths.empty()) {
+      std::string list;
+      for (const std::string& package : packages) list += (list.empty() ? "" : ", ") + package;
+      say(need.soname + " is in " + list + " (" + suite + "'s Contents index)");
+    }
+    return packages;
+  }
+
+  // For a suite's failure line: what its Contents index said of the libraries it was asked about.
+  std::string contents_note(const std::string& suite, const std::vector<Unmet>& unmet) const {
+    if (auto failed = contents_failure.find(suite); failed != contents_failure.end()) {
+      return " (its Contents index, which names the package of a library Debian's policy does not, could not be read: " +
+             failed->second + ")";
+    }
+    auto known = contents.find(suite);
+    if (known == contents.end()) return {};
+    std::string absent;
+    for (const Unmet& need : unmet) {
+      if (!contents_may_name(need)) continue;
+      if (packages_in_order(library_candidate_paths(need.soname, *request.object), known->second).empty()) {
+        absent += (absent.empty() ? "" : ", ") + need.soname;
+      }
+    }
+    return absent.empty() ? std::string() : " (no package of " + suite + " ships " + absent + ": its Contents index)";
+  }
+
   Expected<std::string> download(const AptState& state, const std::string& package, const std::string& version) {
     if (download_dir.empty()) {
       std::string base = util::user_cache_directory("downloads");
@@ -199,6 +264,17 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
         }
         soname = need.soname;
         if (!names.empty()) break;
+      }
+      if (names.empty()) {
+        // The policy's names are all tried (or it has none): which package ships the library, from the suite's
+        // Contents index (libapt-private.so.0.0 is in apt).
+        for (const Unmet& need : unmet) {
+          for (const std::string& name : context.shipping(suite, need, unmet)) {
+            if (tried.count(name) == 0) names.push_back(name);
+          }
+          soname = need.soname;
+          if (!names.empty()) break;
+        }
       }
       if (names.empty()) break;
       for (const std::string& name : names) tried.insert(name);
@@ -291,8 +367,9 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
       context.say(suite + ": " + apt_failure);
       continue;
     }
-    failures.push_back(suite + ": " + describe_unmet(unmet, 2));
-    context.say(suite + "'s packages do not satisfy it: " + describe_unmet(unmet, 2));
+    std::string note = context.contents_note(suite, unmet);
+    failures.push_back(suite + ": " + describe_unmet(unmet, 2) + note);
+    context.say(suite + "'s packages do not satisfy it: " + describe_unmet(unmet, 2) + note);
   }
   std::string text = request.program + ": no Debian suite's packages satisfy it";
   for (const std::string& failure : failures) text += "; " + failure;
