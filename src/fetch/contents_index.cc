@@ -95,6 +95,19 @@ bool fresh(const AptState& state) {
   return ::stat((contents_directory(state) + "/lists").c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime < kMaxAge;
 }
 
+// apt's own error lines ("E: Failed to fetch ... File has unexpected size ... Mirror sync in progress?"), the
+// first three, else its last lines.
+std::string apt_errors(const std::string& output) {
+  std::string joined;
+  int count = 0;
+  for (std::string_view line : util::split_lines(output)) {
+    if (count == 3 || (line.substr(0, 3) != "E: " && line.substr(0, 3) != "W: ")) continue;
+    joined += (joined.empty() ? "" : "; ") + std::string(line);
+    ++count;
+  }
+  return joined.empty() ? last_lines(output, 3) : joined;
+}
+
 Expected<void> update(const AptState& state) {
   std::vector<std::string> argv = contents_command(state, "apt-get");
   argv.push_back("update");
@@ -103,7 +116,7 @@ Expected<void> update(const AptState& state) {
   if (!result.ok() || result.output.find("\nW: Failed") != std::string::npos ||
       result.output.find("\nE: ") != std::string::npos) {
     return Error{"apt-get update of the Contents index (" + state.archive().mirror + " " + state.archive().suite +
-                 ", " + state.archive().arch + ") failed: " + last_lines(result.output, 3)};
+                 ", " + state.archive().arch + ") failed: " + apt_errors(result.output)};
   }
   ::utimensat(AT_FDCWD, (contents_directory(state) + "/lists").c_str(), nullptr, 0);
   return {};

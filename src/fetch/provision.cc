@@ -124,7 +124,7 @@ struct Context {
            need.soname != "(unknown)";
   }
 
-  std::map<std::string, ContentsAnswers> contents;  // by suite: what its Contents index says of the paths asked
+  std::map<std::string, ContentsAnswers> contents;      // by suite: what its Contents index says of the paths asked
   std::map<std::string, std::string> contents_failure;  // by suite: why its Contents index could not be read
 
   // The packages of `suite` that ship the library `need` names, from its Contents index, in the loader's order of
@@ -165,7 +165,8 @@ struct Context {
   // For a suite's failure line: what its Contents index said of the libraries it was asked about.
   std::string contents_note(const std::string& suite, const std::vector<Unmet>& unmet) const {
     if (auto failed = contents_failure.find(suite); failed != contents_failure.end()) {
-      return " (its Contents index, which names the package of a library Debian's policy does not, could not be read: " +
+      return " (its Contents index, which names the package of a library Debian's policy does not, could not be "
+             "read: " +
              failed->second + ")";
     }
     auto known = contents.find(suite);
@@ -387,23 +388,69 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
   if (!program_arch) return suggestion;
   std::string archive_arch = archive_architecture(*program_arch, machine_architecture());
   std::string interp(util::base_name(*object.interpreter));
-  // Only what the distribution ships: its runtime, or a library of its own directories that is too old. A library
-  // of the program's own (found through its RUNPATH, or missing and named by nobody) is not the archive's to give.
+  suggestion.suites = suites_to_try(machine_suite());
+  // A library outside the runtime: the package a Contents index run --fetch read names (never read here: only
+  // what it remembered), in the suites' order.
+  std::map<std::string, std::string> contents_named;  // soname -> package
+  std::optional<std::string> contents_mirror;
+  auto from_contents = [&](const Unmet& need) -> std::optional<std::string> {
+    if (*program_arch != archive_arch || need.soname == interp || is_runtime_soname(need.soname)) return std::nullopt;
+    if (auto known = contents_named.find(need.soname); known != contents_named.end()) return known->second;
+    if (!contents_mirror) {
+      auto mirror = machine_mirror();
+      contents_mirror = mirror ? *mirror : std::string();
+    }
+    if (contents_mirror->empty()) return std::nullopt;
+    std::vector<std::string> paths = library_candidate_paths(need.soname, object);
+    for (const std::string& suite : suggestion.suites) {
+      auto state = AptState::existing(Archive{*contents_mirror, suite, archive_arch});
+      if (!state) continue;
+      auto answers = remembered_contents(*state, paths);
+      if (!answers) continue;
+      auto packages = packages_in_order(paths, *answers);
+      if (packages.empty()) continue;
+      suggestion.located.push_back(need.soname + " is in " + packages.front() + " (" + suite +
+                                   "'s Contents index, as `elfrun run --fetch` last read it)");
+      contents_named[need.soname] = packages.front();
+      return packages.front();
+    }
+    return std::nullopt;
+  };
+  // Only what the distribution ships: its runtime, a library of its own directories that is too old, or one a
+  // Contents index names. A library of the program's own (found through its RUNPATH, or missing and named by no
+  // index read) is not known to be the archive's to give: why says so, and names no package for it.
+  bool all_named = true;
   for (const Unmet& need : suggestion.unmet) {
-    if (need.soname != interp && !is_runtime_soname(need.soname) && !in_system_library_directory(need.path)) {
-      return suggestion;  // packages still empty
+    if (need.soname == interp || is_runtime_soname(need.soname) || in_system_library_directory(need.path)) continue;
+    if (from_contents(need)) continue;
+    all_named = false;
+    if (*program_arch != archive_arch || need.soname == "(unknown)") continue;
+    auto guess = packages_for_soname(need.soname, *program_arch, archive_arch);
+    std::string line =
+        need.soname + ": no package is known to ship it: no Contents index `elfrun run --fetch` read " + "lists it" +
+        (guess.empty()
+             ? std::string(", and Debian's naming policy names no package after it")
+             : " (Debian's naming policy would call its package " + guess.front() + ", if the archive has one)") +
+        "; `elfrun run --fetch` looks it up in the suites' Contents indexes";
+    if (std::find(suggestion.unnamed.begin(), suggestion.unnamed.end(), line) == suggestion.unnamed.end()) {
+      suggestion.unnamed.push_back(line);
     }
   }
+  if (!all_named) return suggestion;  // packages still empty
   for (const Unmet& need : suggestion.unmet) {
     std::string soname = need.soname == interp ? "libc.so.6" : need.soname;
-    auto names = packages_for_soname(soname, *program_arch, archive_arch);
+    std::vector<std::string> names;
+    if (auto contents_package = from_contents(need)) {
+      names = {*contents_package};
+    } else {
+      names = packages_for_soname(soname, *program_arch, archive_arch);
+    }
     if (names.empty()) continue;
     std::string name = names.front() + ":" + archive_arch;
     if (std::find(suggestion.packages.begin(), suggestion.packages.end(), name) == suggestion.packages.end()) {
       suggestion.packages.push_back(name);
     }
   }
-  suggestion.suites = suites_to_try(machine_suite());
   // When only glibc is too old and run --fetch has read the suites' indexes before, the first suite whose glibc
   // is new enough, from those indexes (no network).
   std::vector<std::string> nodes = glibc_nodes(suggestion.unmet);
