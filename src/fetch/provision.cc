@@ -424,7 +424,9 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
     if (need.soname == interp || is_runtime_soname(need.soname) || in_system_library_directory(need.path)) continue;
     if (from_contents(need)) continue;
     all_named = false;
-    if (*program_arch != archive_arch || need.soname == "(unknown)") continue;
+    // Said only of a library that is missing: one of the program's own that is there, too old (found through its
+    // RUNPATH), is not the archive's to give.
+    if (*program_arch != archive_arch || need.what != "missing") continue;
     auto guess = packages_for_soname(need.soname, *program_arch, archive_arch);
     std::string line =
         need.soname + ": no package is known to ship it: no Contents index `elfrun run --fetch` read " + "lists it" +
