@@ -122,8 +122,9 @@ Expected<void> update(const AptState& state) {
   return {};
 }
 
-// A path the answers file can hold on one line: printable ASCII, no blank.
+// A path the answers file can hold on one line: printable ASCII, no blank, not long (the file stays small).
 bool rememberable(const std::string& path) {
+  if (path.size() > 512) return false;
   for (char c : path) {
     if (c <= ' ' || c > '~') return false;
   }

@@ -124,17 +124,27 @@ struct Context {
            need.soname != "(unknown)";
   }
 
+  // By suite: the libraries a package the policy names is in the suite for. Then the Contents index is not read
+  // for them when they are there but too old (trixie's curl on bookworm: bookworm's libcurl4 lacks its symbols),
+  // only when they are still missing: it is large, and the policy's guess did not fail.
+  std::map<std::string, std::set<std::string>> policy_named;
+  bool contents_wanted(const std::string& suite, const Unmet& need) const {
+    if (!contents_may_name(need)) return false;
+    auto named = policy_named.find(suite);
+    return named == policy_named.end() || named->second.count(need.soname) == 0 || need.what == "missing";
+  }
+
   std::map<std::string, ContentsAnswers> contents;      // by suite: what its Contents index says of the paths asked
   std::map<std::string, std::string> contents_failure;  // by suite: why its Contents index could not be read
 
   // The packages of `suite` that ship the library `need` names, from its Contents index, in the loader's order of
   // the paths it would find the library at (contents.h). One read answers every need of `unmet` at once.
   std::vector<std::string> shipping(const std::string& suite, const Unmet& need, const std::vector<Unmet>& unmet) {
-    if (!contents_may_name(need) || contents_failure.count(suite) != 0) return {};
+    if (!contents_wanted(suite, need) || contents_failure.count(suite) != 0) return {};
     ContentsAnswers& known = contents[suite];
     std::vector<std::string> paths;
     for (const Unmet& other : unmet) {
-      if (!contents_may_name(other)) continue;
+      if (!contents_wanted(suite, other)) continue;
       for (const std::string& path : library_candidate_paths(other.soname, *request.object)) {
         if (known.count(path) == 0 && std::find(paths.begin(), paths.end(), path) == paths.end()) {
           paths.push_back(path);
@@ -172,9 +182,14 @@ struct Context {
     auto known = contents.find(suite);
     if (known == contents.end()) return {};
     std::string absent;
+    std::set<std::string> listed;
     for (const Unmet& need : unmet) {
       if (!contents_may_name(need)) continue;
-      if (packages_in_order(library_candidate_paths(need.soname, *request.object), known->second).empty()) {
+      std::vector<std::string> paths = library_candidate_paths(need.soname, *request.object);
+      bool asked = !paths.empty() && std::all_of(paths.begin(), paths.end(), [&](const std::string& path) {
+        return known->second.count(path) != 0;
+      });
+      if (asked && packages_in_order(paths, known->second).empty() && listed.insert(need.soname).second) {
         absent += (absent.empty() ? "" : ", ") + need.soname;
       }
     }
@@ -266,6 +281,7 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
         soname = need.soname;
         if (!names.empty()) break;
       }
+      bool from_policy = !names.empty();
       if (names.empty()) {
         // The policy's names are all tried (or it has none): which package ships the library, from the suite's
         // Contents index (libapt-private.so.0.0 is in apt).
@@ -293,6 +309,7 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
             candidates.push_back({name, *version, context.archive_arch, suite, {}, false});
           }
         }
+        if (from_policy && !candidates.empty()) context.policy_named[suite].insert(soname);
       } else {
         for (const std::string& name : names) {
           auto entries = context.store.entries(name, context.archive_arch);

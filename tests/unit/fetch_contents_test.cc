@@ -2,11 +2,18 @@
 // look for a library.
 #include <elf.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "elf_builder.h"
+#include "fetch/apt.h"
 #include "fetch/contents.h"
+#include "fetch/contents_index.h"
 
 namespace elfrun::fetch {
 namespace {
@@ -145,6 +152,51 @@ TEST(FetchContents, CandidatePathsFollowTheLoader) {
   EXPECT_EQ(library_candidate_paths("libfoo.so.1", *arm),
             (Names{"lib/aarch64-linux-gnu/libfoo.so.1", "usr/lib/aarch64-linux-gnu/libfoo.so.1", "lib/libfoo.so.1",
                    "usr/lib/libfoo.so.1"}));
+}
+
+// What run --fetch remembered of a Contents index (STATE/contents/answers), as why reads it: only paths it answered
+// all of, and never a malformed line.
+TEST(FetchContents, RememberedAnswers) {
+  char base[] = "/tmp/elfrun-contents-test.XXXXXX";
+  ASSERT_NE(::mkdtemp(base), nullptr);
+  ::chmod(base, 0700);
+  const char* old_cache = std::getenv("XDG_CACHE_HOME");
+  std::string saved = old_cache ? old_cache : "";
+  ::setenv("XDG_CACHE_HOME", base, 1);
+  ::unsetenv("ELFRUN_NO_CACHE");
+  auto state = AptState::open(Archive{"http://mirror.invalid/debian", "bookworm", "amd64"});
+  ASSERT_TRUE(state) << state.error().message;
+  EXPECT_FALSE(remembered_contents(*state, {"usr/lib/x86_64-linux-gnu/libruby-3.1.so.3.1"}));  // nothing read yet
+  ::mkdir((state->directory() + "/contents").c_str(), 0700);
+  {
+    std::ofstream answers(state->directory() + "/contents/answers");
+    answers << "usr/lib/x86_64-linux-gnu/libruby-3.1.so.3.1 libruby3.1\n"
+               "lib/x86_64-linux-gnu/libruby-3.1.so.3.1 -\n"
+               "usr/lib/x86_64-linux-gnu/libx.so.1 libx1,libx1-extra\n"
+               "three words here\n"
+               "usr/lib/bad\x01path libbad1\n"
+               "\n"
+               "lonely\n";
+  }
+  auto found = remembered_contents(
+      *state, {"usr/lib/x86_64-linux-gnu/libruby-3.1.so.3.1", "lib/x86_64-linux-gnu/libruby-3.1.so.3.1"});
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->at("usr/lib/x86_64-linux-gnu/libruby-3.1.so.3.1"), Names{"libruby3.1"});
+  EXPECT_EQ(found->at("lib/x86_64-linux-gnu/libruby-3.1.so.3.1"), Names{});
+  EXPECT_EQ(
+      remembered_contents(*state, {"usr/lib/x86_64-linux-gnu/libx.so.1"})->at("usr/lib/x86_64-linux-gnu/libx.so.1"),
+      (Names{"libx1", "libx1-extra"}));
+  // One path it never answered: nothing (why then says no package is known to ship the library).
+  EXPECT_FALSE(remembered_contents(*state, {"usr/lib/x86_64-linux-gnu/libruby-3.1.so.3.1", "usr/lib/libruby.so"}));
+  EXPECT_FALSE(remembered_contents(*state, {"usr/lib/bad\x01path"}));
+  EXPECT_FALSE(remembered_contents(*state, {"three"}));
+  std::error_code ignored;
+  std::filesystem::remove_all(base, ignored);
+  if (old_cache) {
+    ::setenv("XDG_CACHE_HOME", saved.c_str(), 1);
+  } else {
+    ::unsetenv("XDG_CACHE_HOME");
+  }
 }
 
 }  // namespace
