@@ -77,8 +77,19 @@ echo "$said" | grep -v '^    /' | sed 's/^/    /'
 [ "$status" -eq 1 ] || fail "why ruby3.1 exited $status, expected 1"
 case $said in *"libruby-3.1.so.3.1: no package is known to ship it"*) ;; *) fail "why does not say no package is known to ship libruby-3.1.so.3.1" ;; esac
 
+# apt-file's configuration enables the Contents index for every source (APT_CONFIG adds it here, as apt-file's
+# /etc/apt/apt.conf.d/50apt-file.conf would): elfrun's Packages update must still not fetch it.
+cat >"$work/apt-file.conf" <<'CONF'
+Acquire::IndexTargets::deb::Contents-deb {
+  MetaKey "$(COMPONENT)/Contents-$(ARCHITECTURE)";
+  ShortDescription "Contents-$(ARCHITECTURE)";
+  Description "$(RELEASE)/$(COMPONENT) $(ARCHITECTURE) Contents (deb)";
+  KeepCompressed "true";
+};
+CONF
 started=$(date +%s%N)
-as_user "$elfrun" run --fetch "$work/ruby3.1" --version >"$work/out-ruby" 2>"$work/err-ruby"
+as_user env APT_CONFIG="$work/apt-file.conf" "$elfrun" run --fetch "$work/ruby3.1" --version >"$work/out-ruby" \
+  2>"$work/err-ruby"
 status=$?
 echo "run --fetch ruby3.1 -> $status ($((($(date +%s%N) - started) / 1000000)) ms); stderr:"
 sed 's/^/    /' "$work/err-ruby"
@@ -93,6 +104,7 @@ ls "$state"/contents/lists/*_Contents-amd64* >/dev/null 2>&1 || fail "no Content
 ls "$state"/contents/lists/*Contents-all* >/dev/null 2>&1 && fail "Contents-all was downloaded too"
 ls "$state"/contents/lists/*_Packages* >/dev/null 2>&1 && fail "the Contents lists have Packages indexes too"
 ls "$state"/lists/*_Packages* >/dev/null 2>&1 || fail "the Packages indexes are gone from $state/lists"
+ls "$state"/lists/*Contents* >/dev/null 2>&1 && fail "the Packages update fetched a Contents index too"
 
 said=$(as_user "$elfrun" why "$work/ruby3.1" 2>&1)
 status=$?
