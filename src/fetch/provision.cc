@@ -440,6 +440,22 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
   for (const Unmet& need : suggestion.unmet) {
     if (need.soname == interp || is_runtime_soname(need.soname) || in_system_library_directory(need.path)) continue;
     if (from_contents(need)) continue;
+    // A missing library whose policy name is a package of a suite whose indexes run --fetch read (apt-cache, no
+    // network): libapt-pkg.so.7.0 is libapt-pkg7.0, in trixie.
+    if (need.what == "missing" && contents_mirror && !contents_mirror->empty()) {
+      bool indexed = false;
+      for (const std::string& name : packages_for_soname(need.soname, *program_arch, archive_arch)) {
+        for (const std::string& suite : suggestion.suites) {
+          auto state = AptState::existing(Archive{*contents_mirror, suite, archive_arch});
+          if (state && state->candidate(name)) {
+            indexed = true;
+            break;
+          }
+        }
+        if (indexed) break;
+      }
+      if (indexed) continue;
+    }
     all_named = false;
     // Said only of a library that is missing: one of the program's own that is there, too old (found through its
     // RUNPATH), is not the archive's to give.
