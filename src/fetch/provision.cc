@@ -437,24 +437,24 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
   // Contents index names. A library of the program's own (found through its RUNPATH, or missing and named by no
   // index read) is not known to be the archive's to give: why says so, and names no package for it.
   bool all_named = true;
+  std::map<std::string, std::string> indexed_named;  // soname -> the policy's name found in an index read
   for (const Unmet& need : suggestion.unmet) {
     if (need.soname == interp || is_runtime_soname(need.soname) || in_system_library_directory(need.path)) continue;
     if (from_contents(need)) continue;
     // A missing library whose policy name is a package of a suite whose indexes run --fetch read (apt-cache, no
     // network): libapt-pkg.so.7.0 is libapt-pkg7.0, in trixie.
     if (need.what == "missing" && contents_mirror && !contents_mirror->empty()) {
-      bool indexed = false;
       for (const std::string& name : packages_for_soname(need.soname, *program_arch, archive_arch)) {
         for (const std::string& suite : suggestion.suites) {
           auto state = AptState::existing(Archive{*contents_mirror, suite, archive_arch});
           if (state && state->candidate(name)) {
-            indexed = true;
+            indexed_named[need.soname] = name;
             break;
           }
         }
-        if (indexed) break;
+        if (indexed_named.count(need.soname) != 0) break;
       }
-      if (indexed) continue;
+      if (indexed_named.count(need.soname) != 0) continue;
     }
     all_named = false;
     // Said only of a library that is missing: one of the program's own that is there, too old (found through its
@@ -462,7 +462,7 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
     if (*program_arch != archive_arch || need.what != "missing") continue;
     auto guess = packages_for_soname(need.soname, *program_arch, archive_arch);
     std::string line =
-        need.soname + ": no package is known to ship it: no Contents index `elfrun run --fetch` read " + "lists it" +
+        need.soname + ": no package is known to ship it: no Contents index `elfrun run --fetch` read lists it" +
         (guess.empty()
              ? std::string(", and Debian's naming policy names no package after it")
              : " (Debian's naming policy would call its package " + guess.front() + ", if the archive has one)") +
@@ -477,6 +477,8 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object) {
     std::vector<std::string> names;
     if (auto contents_package = from_contents(need)) {
       names = {*contents_package};
+    } else if (auto indexed = indexed_named.find(need.soname); indexed != indexed_named.end()) {
+      names = {indexed->second};
     } else {
       names = packages_for_soname(soname, *program_arch, archive_arch);
     }
