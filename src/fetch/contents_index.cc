@@ -173,9 +173,17 @@ Expected<ContentsAnswers> look_up_contents(const AptState& state, const std::vec
       progress("reading the Contents index of " + state.archive().suite + " (" + state.archive().arch +
                "): which package ships a file");
     }
-    if (auto updated = update(state); !updated) return updated.error();
-    file = index_file(state);
-    downloaded = true;
+    if (auto updated = update(state); !updated) {
+      // An older index apt kept (it keeps the previous files when an update fails) still answers: a week-old list
+      // of files is better than none. Without one, the error.
+      std::string kept = index_file(state);
+      if (kept.empty()) return updated.error();
+      if (progress) progress(updated.error().message + "; using the index fetched before");
+      file = kept;
+    } else {
+      file = index_file(state);
+      downloaded = true;
+    }
     if (file.empty()) {
       return Error{"apt fetched no trusted Contents index of " + state.archive().suite + " (" + state.archive().arch +
                    ") from " + state.archive().mirror};
