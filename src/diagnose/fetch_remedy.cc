@@ -23,7 +23,16 @@ void add_fetch_remedy(const std::string& program, const DiagnoseOptions& options
   auto object = elf::parse_elf(**source);
   if (!object) return;
   fetch::Suggestion suggestion = fetch::suggest(program, *object, root);
-  if (suggestion.packages.empty()) return;
+  // Libraries no package is known to ship (outside Debian's naming policy, in no Contents index read): said, and
+  // no package named for them.
+  if (suggestion.packages.empty()) {
+    for (Finding& finding : diagnosis.findings) {
+      if (finding.severity != Severity::blocking || suggestion.unnamed.empty()) continue;
+      finding.evidence.insert(finding.evidence.end(), suggestion.unnamed.begin(), suggestion.unnamed.end());
+      break;
+    }
+    return;
+  }
   std::string packages, suites;
   for (const std::string& name : suggestion.packages) packages += (packages.empty() ? "" : ", ") + name;
   for (const std::string& suite : suggestion.suites) suites += (suites.empty() ? "" : ", ") + suite;
@@ -44,9 +53,12 @@ void add_fetch_remedy(const std::string& program, const DiagnoseOptions& options
     finding.evidence.push_back(
         "the distribution's archive has what it needs: " + packages +
         (suggestion.known_suite.empty()
-             ? " (named by Debian's policy; the suite is unknown until `elfrun run --fetch` tries " + suites +
+             ? std::string(suggestion.located.empty() ? " (named by Debian's policy"
+                                                      : " (named by Debian's policy and the archive's Contents index") +
+                   "; the suite is unknown until `elfrun run --fetch` tries " + suites +
                    " in that order and takes the oldest whose packages satisfy it, verified, into its store)"
              : " from " + suggestion.known_suite + " (its indexes as `elfrun run --fetch` last read them)"));
+    finding.evidence.insert(finding.evidence.end(), suggestion.located.begin(), suggestion.located.end());
     break;
   }
 }

@@ -164,6 +164,11 @@ std::vector<std::string> AptState::command(const char* tool) const {
                                    "-o", "Acquire::Languages=none",
                                    "-o", "Acquire::Retries=0",
                                    "-o", "Acquire::http::Timeout=30"};
+  // The Contents index (fetch/contents_index.h) only where its sources ask for it by name, never with the Packages
+  // indexes (apt-file's apt.conf.d enables it for every source).
+  for (const char* target : {"Contents-deb", "Contents-deb-legacy"}) {
+    argv.insert(argv.end(), {"-o", std::string("Acquire::IndexTargets::deb::") + target + "::DefaultEnabled=false"});
+  }
   // As root apt downloads as the _apt user, who cannot write into our 0700 directory: there it stays root.
   if (::geteuid() == 0) argv.insert(argv.end(), {"-o", "APT::Sandbox::User=root"});
   return argv;

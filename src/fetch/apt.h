@@ -46,9 +46,11 @@ class AptState {
   // apt-get download PACKAGE:ARCH=VERSION into `directory`; the .deb's path.
   Expected<std::string> download(const std::string& package, const std::string& version,
                                  const std::string& directory) const;
+  // The argv of apt-get or apt-cache with every directory of apt pointed into this state (the Contents index,
+  // fetch/contents_index.h, adds its own lists and sources to it).
+  std::vector<std::string> command(const char* tool) const;
 
  private:
-  std::vector<std::string> command(const char* tool) const;
   Archive archive_;
   std::string directory_;
 };

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "elf/byte_source.h"
+#include "fetch/policy.h"
 #include "loader/filesystem.h"
 #include "loader/resolver.h"
 #include "loader/symbol_scope.h"
@@ -170,6 +171,18 @@ std::vector<Unmet> unmet_needs(const std::string& program, const elf::ElfObject&
         break;
       }
       at_fault.emplace_back(soname, file_of(*provider));
+    }
+    // None without symbol versions: the library the program was linked against may have had none where the
+    // machine's has some (trixie's libapt-private.so.0.0 defines no version, bookworm's does), and an unversioned
+    // reference binds to a versioned definition too. Then each library it needs outside the C and C++ runtime
+    // (whose packages the policy names and whose symbols are all versioned).
+    if (at_fault.empty()) {
+      for (const std::string& needed : referrer.elf->dynamic->needed) {
+        const loader::LoadedObject* provider = provider_of(*resolution, needed);
+        if (provider != nullptr && !is_runtime_soname(soname_of(*provider))) {
+          at_fault.emplace_back(soname_of(*provider), file_of(*provider));
+        }
+      }
     }
     if (at_fault.empty()) at_fault.emplace_back("(unknown)", "");
     std::string what =

@@ -2,7 +2,9 @@
 // shell, with stdin from /dev/null, and what they print kept for the message when they fail.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace elfrun::fetch {
@@ -15,6 +17,11 @@ struct ChildResult {
 
 // Runs argv[0] (looked up in PATH when it has no '/') with `argv`, in `directory` when not empty.
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& directory = {});
+
+// The same, with the tool's stdout handed to `sink` as it comes (a large output such as apt-helper cat-file's is never
+// held whole) and only its stderr kept in the result's output.
+ChildResult run_child_streaming(const std::vector<std::string>& argv,
+                                const std::function<void(std::string_view)>& sink);
 
 // The last `lines` non-empty lines of a tool's output, joined with "; " (for a one-line message).
 std::string last_lines(const std::string& output, size_t lines);

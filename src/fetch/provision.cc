@@ -12,6 +12,8 @@
 
 #include "fetch/apt.h"
 #include "fetch/architecture.h"
+#include "fetch/contents.h"
+#include "fetch/contents_index.h"
 #include "fetch/policy.h"
 #include "fetch/store.h"
 #include "loader/filesystem.h"
@@ -116,6 +118,85 @@ struct Context {
       return updated.error();
     }
     return slot.get();
+  }
+
+  // Whether the archive's Contents index may name a package for `need`: not glibc's loader and libraries, nor the
+  // C++ runtime (the policy names theirs, in every suite), nor a multilib package of the other class.
+  bool contents_may_name(const Unmet& need) const {
+    return program_arch == archive_arch && need.soname != interp && !is_runtime_soname(need.soname) &&
+           need.soname != "(unknown)";
+  }
+
+  // By suite: the libraries a package the policy names is in the suite for. Then the Contents index is not read
+  // for them when they are there but too old (trixie's curl on bookworm: bookworm's libcurl4 lacks its symbols),
+  // only when they are still missing: it is large, and the policy's guess did not fail.
+  std::map<std::string, std::set<std::string>> policy_named;
+  bool contents_wanted(const std::string& suite, const Unmet& need) const {
+    if (!contents_may_name(need)) return false;
+    auto named = policy_named.find(suite);
+    return named == policy_named.end() || named->second.count(need.soname) == 0 || need.what == "missing";
+  }
+
+  std::map<std::string, ContentsAnswers> contents;      // by suite: what its Contents index says of the paths asked
+  std::map<std::string, std::string> contents_failure;  // by suite: why its Contents index could not be read
+
+  // The packages of `suite` that ship the library `need` names, from its Contents index, in the loader's order of
+  // the paths it would find the library at (contents.h). One read answers every need of `unmet` at once.
+  std::vector<std::string> shipping(const std::string& suite, const Unmet& need, const std::vector<Unmet>& unmet) {
+    if (!contents_wanted(suite, need) || contents_failure.count(suite) != 0) return {};
+    ContentsAnswers& known = contents[suite];
+    std::vector<std::string> paths;
+    for (const Unmet& other : unmet) {
+      if (!contents_wanted(suite, other)) continue;
+      for (const std::string& path : library_candidate_paths(other.soname, *request.object)) {
+        if (known.count(path) == 0 && std::find(paths.begin(), paths.end(), path) == paths.end()) {
+          paths.push_back(path);
+        }
+      }
+    }
+    if (!paths.empty()) {
+      auto state = state_of(suite);
+      if (!state) return {};
+      auto answers = look_up_contents(**state, paths, [this](const std::string& line) { say(line); });
+      if (!answers) {
+        contents_failure[suite] = answers.error().message;
+        say(suite + ": " + answers.error().message);
+        return {};
+      }
+      known.insert(answers->begin(), answers->end());
+    }
+    std::vector<std::string> own = library_candidate_paths(need.soname, *request.object);
+    std::vector<std::string> packages = packages_in_order(own, known);
+    if (!packages.empty() && !paths.empty()) {
+      std::string list;
+      for (const std::string& package : packages) list += (list.empty() ? "" : ", ") + package;
+      say(need.soname + " is in " + list + " (" + suite + "'s Contents index)");
+    }
+    return packages;
+  }
+
+  // For a suite's failure line: what its Contents index said of the libraries it was asked about.
+  std::string contents_note(const std::string& suite, const std::vector<Unmet>& unmet) const {
+    if (auto failed = contents_failure.find(suite); failed != contents_failure.end()) {
+      return " (its Contents index, which names the package of a library Debian's policy does not, could not be "
+             "read: " +
+             failed->second + ")";
+    }
+    auto known = contents.find(suite);
+    if (known == contents.end()) return {};
+    std::string absent;
+    std::set<std::string> listed;
+    for (const Unmet& need : unmet) {
+      if (!contents_may_name(need)) continue;
+      std::vector<std::string> paths = library_candidate_paths(need.soname, *request.object);
+      bool asked = !paths.empty() && std::all_of(paths.begin(), paths.end(), [&](const std::string& path) {
+        return known->second.count(path) != 0;
+      });
+      if (asked && packages_in_order(paths, known->second).empty() && listed.insert(need.soname).second) {
+        absent += (absent.empty() ? "" : ", ") + need.soname;
+      }
+    }
+    return absent.empty() ? std::string() : " (no package of " + suite + " ships " + absent + ": its Contents index)";
   }
 
   Expected<std::string> download(const AptState& state, const std::string& package, const std::string& version) {
@@ -243,6 +324,18 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
         soname = need.soname;
         if (!names.empty()) break;
       }
+      bool from_policy = !names.empty();
+      if (names.empty()) {
+        // The policy's names are all tried (or it has none): which package ships the library, from the suite's
+        // Contents index (libapt-private.so.0.0 is in apt).
+        for (const Unmet& need : unmet) {
+          for (const std::string& name : context.shipping(suite, need, unmet)) {
+            if (tried.count(name) == 0) names.push_back(name);
+          }
+          soname = need.soname;
+          if (!names.empty()) break;
+        }
+      }
       if (names.empty()) break;
       for (const std::string& name : names) tried.insert(name);
       // The suite's candidates, from its indexes; without apt (no cache directory, apt missing, offline with no
@@ -259,6 +352,7 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
             candidates.push_back({name, *version, context.archive_arch, suite, {}, false});
           }
         }
+        if (from_policy && !candidates.empty()) context.policy_named[suite].insert(soname);
       } else {
         for (const std::string& name : names) {
           auto entries = context.store.entries(name, context.archive_arch);
@@ -334,8 +428,9 @@ Expected<std::optional<Provision>> provision(const ProvisionRequest& request) {
       context.say(suite + ": " + apt_failure);
       continue;
     }
-    failures.push_back(suite + ": " + describe_unmet(unmet, 2));
-    context.say(suite + "'s packages do not satisfy it: " + describe_unmet(unmet, 2));
+    std::string note = context.contents_note(suite, unmet);
+    failures.push_back(suite + ": " + describe_unmet(unmet, 2) + note);
+    context.say(suite + "'s packages do not satisfy it: " + describe_unmet(unmet, 2) + note);
   }
   std::string text = request.program + ": no Debian suite's packages satisfy it";
   for (const std::string& failure : failures) text += "; " + failure;
@@ -353,21 +448,88 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object, con
   MachineOf machine = machine_of_root(host.root, *program_arch);
   std::string archive_arch = archive_architecture(*program_arch, machine.arch);
   std::string interp(util::base_name(*object.interpreter));
-  // Only what the distribution ships: its runtime, or a library of its own directories that is too old. A library
-  // of the program's own (found through its RUNPATH, or missing and named by nobody) is not the archive's to give.
+  suggestion.suites = suites_to_try(machine.suite);
+  // A library outside the runtime: the package a Contents index run --fetch read names (never read here: only
+  // what it remembered), in the suites' order.
+  std::map<std::string, std::string> contents_named;  // soname -> package
+  std::optional<std::string> contents_mirror;
+  auto from_contents = [&](const Unmet& need) -> std::optional<std::string> {
+    if (*program_arch != archive_arch || need.soname == interp || is_runtime_soname(need.soname)) return std::nullopt;
+    if (auto known = contents_named.find(need.soname); known != contents_named.end()) return known->second;
+    if (!contents_mirror) {
+      auto mirror = machine_mirror();
+      contents_mirror = mirror ? *mirror : std::string();
+    }
+    if (contents_mirror->empty()) return std::nullopt;
+    std::vector<std::string> paths = library_candidate_paths(need.soname, object);
+    for (const std::string& suite : suggestion.suites) {
+      auto state = AptState::existing(Archive{*contents_mirror, suite, archive_arch});
+      if (!state) continue;
+      auto answers = remembered_contents(*state, paths);
+      if (!answers) continue;
+      auto packages = packages_in_order(paths, *answers);
+      if (packages.empty()) continue;
+      suggestion.located.push_back(need.soname + " is in " + packages.front() + " (" + suite +
+                                   "'s Contents index, as `elfrun run --fetch` last read it)");
+      contents_named[need.soname] = packages.front();
+      return packages.front();
+    }
+    return std::nullopt;
+  };
+  // Only what the distribution ships: its runtime, a library of its own directories that is too old, or one a
+  // Contents index names. A library of the program's own (found through its RUNPATH, or missing and named by no
+  // index read) is not known to be the archive's to give: why says so, and names no package for it.
+  bool all_named = true;
+  std::map<std::string, std::string> indexed_named;  // soname -> the policy's name found in an index read
   for (const Unmet& need : suggestion.unmet) {
     // Under a root, the file's path inside it.
     std::string path = need.path;
     if (!host.root.empty() && path.compare(0, host.root.size() + 1, host.root + "/") == 0) {
       path = path.substr(host.root.size());
     }
-    if (need.soname != interp && !is_runtime_soname(need.soname) && !in_system_library_directory(path)) {
-      return suggestion;  // packages still empty
+    if (need.soname == interp || is_runtime_soname(need.soname) || in_system_library_directory(path)) continue;
+    if (from_contents(need)) continue;
+    // A missing library whose policy name is a package of a suite whose indexes run --fetch read (apt-cache, no
+    // network): libapt-pkg.so.7.0 is libapt-pkg7.0, in trixie.
+    if (need.what == "missing" && contents_mirror && !contents_mirror->empty()) {
+      for (const std::string& name : packages_for_soname(need.soname, *program_arch, archive_arch)) {
+        for (const std::string& suite : suggestion.suites) {
+          auto state = AptState::existing(Archive{*contents_mirror, suite, archive_arch});
+          if (state && state->candidate(name)) {
+            indexed_named[need.soname] = name;
+            break;
+          }
+        }
+        if (indexed_named.count(need.soname) != 0) break;
+      }
+      if (indexed_named.count(need.soname) != 0) continue;
+    }
+    all_named = false;
+    // Said only of a library that is missing: one of the program's own that is there, too old (found through its
+    // RUNPATH), is not the archive's to give.
+    if (*program_arch != archive_arch || need.what != "missing") continue;
+    auto guess = packages_for_soname(need.soname, *program_arch, archive_arch);
+    std::string line =
+        need.soname + ": no package is known to ship it: no Contents index `elfrun run --fetch` read lists it" +
+        (guess.empty()
+             ? std::string(", and Debian's naming policy names no package after it")
+             : " (Debian's naming policy would call its package " + guess.front() + ", if the archive has one)") +
+        "; `elfrun run --fetch` looks it up in the suites' Contents indexes";
+    if (std::find(suggestion.unnamed.begin(), suggestion.unnamed.end(), line) == suggestion.unnamed.end()) {
+      suggestion.unnamed.push_back(line);
     }
   }
+  if (!all_named) return suggestion;  // packages still empty
   for (const Unmet& need : suggestion.unmet) {
     std::string soname = need.soname == interp ? "libc.so.6" : need.soname;
-    auto names = packages_for_soname(soname, *program_arch, archive_arch);
+    std::vector<std::string> names;
+    if (auto contents_package = from_contents(need)) {
+      names = {*contents_package};
+    } else if (auto indexed = indexed_named.find(need.soname); indexed != indexed_named.end()) {
+      names = {indexed->second};
+    } else {
+      names = packages_for_soname(soname, *program_arch, archive_arch);
+    }
     if (names.empty()) continue;
     std::string name = names.front() + ":" + archive_arch;
     if (std::find(suggestion.packages.begin(), suggestion.packages.end(), name) == suggestion.packages.end()) {
@@ -389,7 +551,6 @@ Suggestion suggest(const std::string& program, const elf::ElfObject& object, con
       }
     }
   }
-  suggestion.suites = suites_to_try(machine.suite);
   // When only glibc is too old and run --fetch has read the suites' indexes before, the first suite whose glibc
   // is new enough, from those indexes (no network).
   std::vector<std::string> nodes = glibc_nodes(suggestion.unmet);

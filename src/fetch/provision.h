@@ -61,6 +61,11 @@ struct Suggestion {
   std::vector<std::string> packages;  // "libc6-amd64:i386"
   std::vector<std::string> suites;    // in the order run --fetch tries them
   std::string known_suite;            // the suite whose packages were verified before (a store entry), if any
+  // Libraries outside the policy's names (fetch/contents_index.h): "libapt-private.so.0.0 is in apt (trixie's
+  // Contents index ...)" for those a Contents index run --fetch read lists, and for the others (missing, no index
+  // read says) one line each saying no package is known to ship them.
+  std::vector<std::string> located;
+  std::vector<std::string> unnamed;
 };
 Suggestion suggest(const std::string& program, const elf::ElfObject& object, const std::string& root = {});
 
