@@ -231,7 +231,8 @@ ForeignFetch plan_foreign_fetch(const RunRequest& request, const std::string& pr
     plan.reasons.push_back("--fetch: the root " + root + " satisfies it");
     return ForeignFetch::not_taken;
   }
-  auto provision = fetch::provision({program, &object, request.fetch_progress});
+  auto provision =
+      fetch::provision({program, &object, request.fetch_progress, std::string(), request.fetch_store_only});
   if (!provision) {
     plan.refusal_status = 127;
     plan.refusal = provision.error().message;

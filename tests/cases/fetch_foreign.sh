@@ -132,6 +132,10 @@ for prog in hello-arm64 cxx-arm64 hello-s390x hello-armhf hello-riscv64; do
   case $said in *"is nowhere it would look"*) ;; *) fail "elfrun why ./$prog does not say the loader is missing" ;; esac
 done
 case $("$elfrun" why ./cxx-arm64 2>&1) in *libstdc++6:arm64*) ;; *) fail "why ./cxx-arm64 does not name libstdc++6:arm64" ;; esac
+# why never touches the network nor the store (its check of `fix` takes the store's entries alone).
+for made in "$XDG_DATA_HOME/elfrun/store" "$XDG_CACHE_HOME/elfrun/apt"; do
+  [ -e "$made" ] && fail "why made $made: $(find "$made" -maxdepth 2 | head -n 5 | tr '\n' ' ')"
+done
 # Without qemu-user: that first, then the fetch line.
 said=$(PATH=/nonexistent "$elfrun" why ./hello-arm64 2>&1)
 echo "without qemu on PATH: $(echo "$said" | sed -n '3,5p' | tr '\n' '|')"
