@@ -101,6 +101,11 @@ bool check_machine(Walk& walk, const ExecTarget& target, const elf::ElfObject& o
       auto static_path = run::find_in_path(qemu + "-static");
       std::string interpreter = static_path ? *static_path : "/usr/bin/" + qemu + "-static";
       if (!static_path) finding.fixes.push_back("apt install qemu-user-static   # provides " + interpreter);
+      // Without systemd's automount (a container, a minimal VM) nothing is mounted there: the register file the
+      // next line writes to does not exist until it is.
+      if (!walk.binfmt_mounted()) {
+        finding.fixes.push_back("sudo mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc   # not mounted here");
+      }
       finding.fixes.push_back(
           "printf '%s\\n' ':" + qemu +
           ":M::\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x03\\x00:"
