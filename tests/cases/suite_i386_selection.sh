@@ -12,8 +12,9 @@ cases=$source_dir/tests/cases
 
 # Cases that enter the i386 root but need no i386 elfrun of this build: package_deb installs the .deb it builds
 # itself; why_reference_i386_root_qemu is why_reference_i386_root with ELFRUN_I386_VIA_QEMU=1, which an emulated
-# build already has (and this case only reads the others).
-not_needed="package_deb why_reference_i386_root_qemu suite_i386_selection"
+# build already has (and this case only reads the others); fetch_root reads a copy of the i386 root from outside
+# with --root (the host's elfrun, an x86-64 program run from the store) and runs no i386 program.
+not_needed="package_deb why_reference_i386_root_qemu suite_i386_selection fetch_root"
 labelled=""
 for script in "$cases"/*.sh; do
   name=$(basename "$script" .sh)
