@@ -62,24 +62,36 @@ listing() {
     find . -type f -print0 | xargs -0 sha256sum | LC_ALL=C sort) >"$work/$1"
 }
 # exe_of_pause32: what the kernel started for an i386 program, as another process sees it (/proc/PID/exe; qemu fakes
-# its own /proc/self/exe): $work/pause32 itself, or the binfmt_misc interpreter.
+# its own /proc/self/exe): $work/pause32 itself, or the binfmt_misc interpreter; "refused" when execve failed with
+# "Exec format error" (a kernel with IA32 emulation off and no handler).
 exe_of_pause32() {
-  "$work/pause32" &
+  "$work/pause32" 2>"$work/pause32.err" &
   pid=$!
   tries=0
+  exe=
   while [ $tries -lt 100 ]; do
     exe=$(readlink "/proc/$pid/exe")
     case $exe in */pause32 | */qemu-i386-static) break ;; esac
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
     tries=$((tries + 1))
   done
-  kill "$pid"
+  kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  case $exe in
+    */pause32 | */qemu-i386-static) ;;
+    *) grep -q 'Exec format error' "$work/pause32.err" && exe=refused ;;
+  esac
   echo "started: $exe"
 }
 same_as() { cmp -s "$work/$1" "$work/$2" || case_fail "$3: the root changed ($(diff "$work/$1" "$work/$2" | head -5))"; }
 program=$root/root/hello32
 line=':qemu-i386:M::\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00:\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-i386-static:F'
+
+# What this kernel does with an i386 program before any fix (runs it, or refuses it): what --undo must restore.
+exe_of_pause32
+kernel_before=$exe
+case $kernel_before in "$work/pause32" | refused) ;; *) case_fail "before any fix, an i386 program went to $exe" ;; esac
 
 run "$elfrun" why --root "$root" "$program"
 [ "$status" -eq 1 ] || case_fail "why exited $status, not 1"
@@ -112,7 +124,7 @@ run "$elfrun" fix --undo --root "$root"
 listing after-undo
 same_as before after-undo "fix --undo"
 exe_of_pause32
-[ "$exe" = "$work/pause32" ] || case_fail "after undo, an i386 program still goes elsewhere: $exe"
+[ "$exe" = "$kernel_before" ] || case_fail "after undo, an i386 program goes to $exe, before the fix to $kernel_before"
 
 # An entry of that name fix did not register (disabled, so that it does not take the program): refused.
 printf '%s' "$line" >"$dir/register" && echo 0 >"$dir/qemu-i386" || case_fail "cannot register the test's own entry"
