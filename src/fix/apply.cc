@@ -30,8 +30,6 @@ namespace elfrun::fix {
 
 namespace {
 
-std::string host_of(const std::string& root, const std::string& inside) { return root == "/" ? inside : root + inside; }
-
 std::optional<std::string> read_whole(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return std::nullopt;

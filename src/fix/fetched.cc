@@ -34,13 +34,6 @@ namespace {
 
 constexpr const char* kCopies = "/usr/local/lib/elfrun/store";
 
-std::string host_of(const std::string& root, const std::string& inside) { return root == "/" ? inside : root + inside; }
-
-bool exists_no_follow(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
 // lib*.so*, ld*.so*: what a loader opens (as fetch/provision.cc picks the library directories of an entry).
 bool is_shared_object_name(const std::string& name) {
   if (name.rfind("lib", 0) != 0 && name.rfind("ld", 0) != 0) return false;
@@ -214,19 +207,7 @@ bool plan_fetched_fix(FixPlan& plan, const std::string& program, const std::stri
     plan.changes.push_back(std::move(change));
   }
   // The kernel opens PT_INTERP: a symlink there to the copied loader, and its missing parents.
-  if (loader_copy) {
-    std::vector<std::string> parents;
-    for (std::string dir(util::dir_name(interpreter)); dir.size() > 1 && !exists_no_follow(host_of(root, dir));
-         dir = std::string(util::dir_name(dir))) {
-      parents.insert(parents.begin(), dir);
-    }
-    for (const std::string& dir : parents) {
-      plan.changes.push_back({Change::Kind::directory, dir, "", "(the parent of the symlink below)",
-                              util::shell_command({"mkdir", host_of(root, dir)})});
-    }
-    plan.changes.push_back({Change::Kind::symlink, interpreter, *loader_copy, finding,
-                            util::shell_command({"ln", "-s", *loader_copy, host_of(root, interpreter)})});
-  }
+  if (loader_copy) add_interpreter_link(plan, root, interpreter, *loader_copy, finding);
   // The copied directories in the loader's cache: it is started by the kernel with no --library-path.
   if (!copied_dirs.empty()) {
     const loader::MachineFacts* facts = loader::machine_facts(*object);

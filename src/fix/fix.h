@@ -59,6 +59,14 @@ FixPlan plan_user_fix(const std::string& program, const std::string& bin_dir, co
 // The changes that make PROGRAM run as itself; changes nothing.
 FixPlan plan_fix(const std::string& program, const FixOptions& options);
 
+// The host path of a path inside the root ("/": the path itself).
+std::string host_of(const std::string& root, const std::string& inside);
+// Whether anything (a dangling symlink too) is at PATH.
+bool exists_no_follow(const std::string& path);
+// The kernel opens PT_INTERP: a symlink there to TARGET, after the missing parents of INTERPRETER (outermost first).
+void add_interpreter_link(FixPlan& plan, const std::string& root, const std::string& interpreter,
+                          const std::string& target, const std::string& finding);
+
 // --- foreign.cc ---
 // A foreign program (the diagnosis runs it through qemu-user): a symlink /etc/qemu-binfmt/ARCH -> the root that has
 // its loader and libraries, for the registered qemu binfmt_misc handler; or, with no handler, the package to install.

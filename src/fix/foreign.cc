@@ -23,11 +23,6 @@ namespace elfrun::fix {
 
 namespace {
 
-bool exists_no_follow(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
 bool is_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);

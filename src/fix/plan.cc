@@ -31,19 +31,11 @@ std::string trimmed_root(std::string root) {
   return root;
 }
 
-// The host path of a path inside the root.
-std::string host_of(const std::string& root, const std::string& inside) { return root == "/" ? inside : root + inside; }
-
 // The program as a host path: a path under the root as is, an absolute path inside the root, a relative one as is.
 std::string program_host_path(const std::string& root, const std::string& program) {
   if (root == "/" || program.empty() || program[0] != '/') return program;
   if (program.compare(0, root.size() + 1, root + "/") == 0) return program;
   return root + program;
-}
-
-bool exists_no_follow(const std::string& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
 }
 
 diagnose::Diagnosis diagnosis_of(const std::string& program, const FixOptions& options) {
@@ -110,6 +102,28 @@ bool check_debian_owners(FixPlan& plan, const std::string& root, const std::stri
 }
 
 }  // namespace
+
+std::string host_of(const std::string& root, const std::string& inside) { return root == "/" ? inside : root + inside; }
+
+bool exists_no_follow(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+void add_interpreter_link(FixPlan& plan, const std::string& root, const std::string& interpreter,
+                          const std::string& target, const std::string& finding) {
+  std::vector<std::string> parents;
+  for (std::string dir(util::dir_name(interpreter)); dir.size() > 1 && !exists_no_follow(host_of(root, dir));
+       dir = std::string(util::dir_name(dir))) {
+    parents.insert(parents.begin(), dir);
+  }
+  for (const std::string& dir : parents) {
+    plan.changes.push_back({Change::Kind::directory, dir, "", "(the parent of the symlink below)",
+                            util::shell_command({"mkdir", host_of(root, dir)})});
+  }
+  plan.changes.push_back({Change::Kind::symlink, interpreter, target, finding,
+                          util::shell_command({"ln", "-s", target, host_of(root, interpreter)})});
+}
 
 bool runs_as_itself(const std::string& program, const FixOptions& options, std::string& verdict) {
   diagnose::Diagnosis diagnosis = diagnosis_of(program, options);
@@ -229,18 +243,7 @@ FixPlan plan_fix(const std::string& program, const FixOptions& options) {
                               "): fix never replaces a file it did not create");
       return plan;
     }
-    // The missing parents, outermost first.
-    std::vector<std::string> parents;
-    for (std::string dir(util::dir_name(interpreter)); dir.size() > 1 && !exists_no_follow(host_of(root, dir));
-         dir = std::string(util::dir_name(dir))) {
-      parents.insert(parents.begin(), dir);
-    }
-    for (const std::string& dir : parents) {
-      plan.changes.push_back({Change::Kind::directory, dir, "", "(the parent of the symlink below)",
-                              util::shell_command({"mkdir", host_of(root, dir)})});
-    }
-    plan.changes.push_back({Change::Kind::symlink, interpreter, *loader, finding,
-                            util::shell_command({"ln", "-s", *loader, host_of(root, interpreter)})});
+    add_interpreter_link(plan, root, interpreter, *loader, finding);
   }
 
   // (b) The libraries: would the loader, started by the kernel at PT_INTERP, find them from its cache and its
