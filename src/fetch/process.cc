@@ -13,6 +13,52 @@
 
 namespace elfrun::fetch {
 
+namespace {
+
+// What the tools' output is kept of: its last 64 KiB (apt's error is at the end).
+void keep_tail(std::string& output, std::string_view more) {
+  output.append(more);
+  if (output.size() > 65536) output.erase(0, output.size() - 65536);
+}
+
+// fork/exec of ARGV (no shell; PATH searched) with stdin on /dev/null, stdout on OUT_FD and stderr on ERR_FD, in
+// DIRECTORY when one is given. The pid, or -1 with `error` said. The child exits 127 when the tool is missing, 126
+// when it cannot be executed, saying so on its stderr.
+pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd, const std::string& directory,
+            std::string& error) {
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    error = std::string("fork: ") + std::strerror(errno);
+    return -1;
+  }
+  if (pid == 0) {
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) ::dup2(null_fd, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    if (!directory.empty() && ::chdir(directory.c_str()) != 0) _exit(126);
+    ::execvp(args[0], args.data());
+    const char* message = "cannot execute the tool: ";
+    (void)!::write(2, message, std::strlen(message));
+    (void)!::write(2, std::strerror(errno), std::strlen(std::strerror(errno)));
+    _exit(errno == ENOENT ? 127 : 126);
+  }
+  return pid;
+}
+
+// The child's status as the shell gives it: its exit status, or 128 + the signal that killed it.
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
 ChildResult run_child(const std::vector<std::string>& argv, const std::string& directory) {
   ChildResult result;
   if (argv.empty()) return result;
@@ -21,42 +67,21 @@ ChildResult run_child(const std::vector<std::string>& argv, const std::string& d
     result.output = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
+  pid_t pid = spawn(argv, pipe_fds[1], pipe_fds[1], directory, result.output);
+  ::close(pipe_fds[1]);
   if (pid < 0) {
-    result.output = std::string("fork: ") + std::strerror(errno);
     ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
     return result;
   }
-  if (pid == 0) {
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    if (!directory.empty() && ::chdir(directory.c_str()) != 0) _exit(126);
-    ::execvp(args[0], args.data());
-    const char* message = "cannot execute the tool: ";
-    (void)!::write(2, message, std::strlen(message));
-    (void)!::write(2, std::strerror(errno), std::strlen(std::strerror(errno)));
-    _exit(errno == ENOENT ? 127 : 126);
-  }
-  ::close(pipe_fds[1]);
   char buffer[4096];
   for (;;) {
     ssize_t got = ::read(pipe_fds[0], buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
-    result.output.append(buffer, static_cast<size_t>(got));
-    if (result.output.size() > 65536) result.output.erase(0, result.output.size() - 65536);
+    keep_tail(result.output, std::string_view(buffer, static_cast<size_t>(got)));
   }
   ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.status = wait_for(pid);
   return result;
 }
 
@@ -75,28 +100,14 @@ ChildResult run_child_streaming(const std::vector<std::string>& argv,
     ::close(out_fds[1]);
     return result;
   }
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    result.output = std::string("fork: ") + std::strerror(errno);
-    for (int fd : {out_fds[0], out_fds[1], err_fds[0], err_fds[1]}) ::close(fd);
-    return result;
-  }
-  if (pid == 0) {
-    int null_fd = ::open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) ::dup2(null_fd, 0);
-    ::dup2(out_fds[1], 1);
-    ::dup2(err_fds[1], 2);
-    ::execvp(args[0], args.data());
-    const char* message = "cannot execute the tool: ";
-    (void)!::write(2, message, std::strlen(message));
-    (void)!::write(2, std::strerror(errno), std::strlen(std::strerror(errno)));
-    _exit(errno == ENOENT ? 127 : 126);
-  }
+  pid_t pid = spawn(argv, out_fds[1], err_fds[1], "", result.output);
   ::close(out_fds[1]);
   ::close(err_fds[1]);
+  if (pid < 0) {
+    ::close(out_fds[0]);
+    ::close(err_fds[0]);
+    return result;
+  }
   // Both pipes read as they fill (poll), so that a tool writing much to one never blocks on the other.
   pollfd fds[2] = {{out_fds[0], POLLIN, 0}, {err_fds[0], POLLIN, 0}};
   std::vector<char> buffer(1 << 16);
@@ -116,21 +127,18 @@ ChildResult run_child_streaming(const std::vector<std::string>& argv,
         --open_count;
         continue;
       }
+      std::string_view data(buffer.data(), static_cast<size_t>(got));
       if (p.fd == out_fds[0]) {
-        sink(std::string_view(buffer.data(), static_cast<size_t>(got)));
+        sink(data);
       } else {
-        result.output.append(buffer.data(), static_cast<size_t>(got));
-        if (result.output.size() > 65536) result.output.erase(0, result.output.size() - 65536);
+        keep_tail(result.output, data);
       }
     }
   }
   for (pollfd& p : fds) {
     if (p.fd >= 0) ::close(p.fd);
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.status = wait_for(pid);
   return result;
 }
 
