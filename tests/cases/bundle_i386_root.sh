@@ -83,12 +83,7 @@ work=${2:?}
 merged=$work/merged
 . "$3"
 . "$ELFRUN_I386_ROOT_LIB"  # tests/cases/lib/i386_root.sh
-i386_root_private "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
-if ! mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/overlay-work" "$merged" \
-    2>/dev/null; then
-  echo "(no overlayfs here: working on a copy of the root)"
-  rmdir "$merged" && cp -a "$root" "$merged" || exit 1
-fi
+i386_root_overlay "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
 # Every 64-bit shared object of the root moved away (the cached root has none; this makes sure).
 mkdir -p "$merged/root/moved-away-64"
 find "$merged" -xdev -path "$merged/proc" -prune -o -type f -name '*.so*' -print | while read -r library; do

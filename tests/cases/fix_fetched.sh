@@ -46,12 +46,7 @@ root=${1:?}
 work=${2:?}
 merged=$work/merged
 . "$ELFRUN_I386_ROOT_LIB"  # tests/cases/lib/i386_root.sh
-i386_root_private "$root" "$work" "$merged"
-if ! mount -t overlay overlay -o "lowerdir=$root,upperdir=$work/upper,workdir=$work/overlay-work" "$merged" \
-    2>/dev/null; then
-  echo "(no overlayfs here: working on a copy of the root)"
-  rmdir "$merged" && cp -a "$root" "$merged" || exit 1
-fi
+i386_root_overlay "$root" "$work" "$merged"  # exits unless in a private mount namespace, on sane paths
 mount -t proc proc "$merged/proc" || { echo "FAIL: cannot mount /proc in the root"; exit 1; }
 i386_root_binfmt "$merged"
 rm -rf "$merged/usr/x86_64-pc-linux-gnu"

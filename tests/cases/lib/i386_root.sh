@@ -50,6 +50,17 @@ i386_root_private() {
   done
 }
 
+# i386_root_overlay ROOT WORK MERGED: MERGED becomes a changeable view of ROOT, which stays untouched: an overlay
+# (upper and work directories WORK/upper, WORK/overlay-work, made by the caller), else a copy where overlayfs cannot
+# be mounted. Only in a private mount namespace, on sane paths (i386_root_private); exits on failure.
+i386_root_overlay() {
+  i386_root_private "$1" "$2" "$3"
+  if ! mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/overlay-work" "$3" 2>/dev/null; then
+    echo "(no overlayfs here: working on a copy of the root)"
+    rmdir "$3" && cp -a "$1" "$3" || exit 1
+  fi
+}
+
 i386_root_via_qemu() {
   [ "${ELFRUN_I386_VIA_QEMU:-}" = 1 ] && return 0
   [ "${ELFRUN_I386_VIA_QEMU:-}" = 0 ] && return 1
